@@ -1,0 +1,100 @@
+import { existsSync, readFileSync } from "node:fs";
+import { delimiter } from "node:path";
+import { parseArgs, parseEnv } from "node:util";
+import { ConfigError } from "@outpost/core";
+import { DEFAULT_LIMITS, type ServerLimits } from "./server.js";
+
+export interface CliOptions {
+  readonly command: "serve" | "check" | "help" | "version";
+  readonly providerDirs: string[];
+  readonly hostsFile: string | undefined;
+  readonly port: number;
+  readonly host: string;
+  readonly defaultProvider: string | undefined;
+  readonly limits: ServerLimits;
+  /** process.env plus the --env-file entries (the real environment wins, as with `node --env-file`). */
+  readonly env: Record<string, string | undefined>;
+}
+
+export const USAGE = `Usage: outpost <serve|check> [options]
+
+  serve   validate the configuration, then start the proxy
+  check   validate the configuration, print a summary, exit 1 on any error
+
+Options (environment variable in brackets):
+  --providers DIR          provider YAML directory, repeatable [OUTPOST_PROVIDERS_DIR] (default ./providers)
+  --hosts FILE             hosts YAML (default: loopback only) [OUTPOST_HOSTS_FILE]
+  --port N                 listen port [PORT] (default 8080)
+  --host ADDR              listen address [OUTPOST_HOST] (default 127.0.0.1)
+  --env-file FILE          read secrets from a dotenv file, repeatable
+  --default-provider NAME  provider for requests without X-Provider [DEFAULT_PROVIDER]
+  --max-header-bytes N     request header limit, 431 beyond [OUTPOST_MAX_HEADER_BYTES] (default 16384)
+  --header-timeout-ms N    client header timeout [OUTPOST_HEADER_TIMEOUT_MS] (default 10000)
+  --body-idle-timeout-ms N client body idle timeout [OUTPOST_BODY_IDLE_TIMEOUT_MS] (default 30000)
+  Trusted proxies may also come from TRUSTED_PROXIES (comma-separated CIDRs).`;
+
+function envError(variable: string, message: string): ConfigError {
+  return new ConfigError([{ file: `<${variable}>`, line: undefined, field: "", message }]);
+}
+
+function integer(value: string | undefined, variable: string, fallback: number, min = 0): number {
+  if (value === undefined || value === "") return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min) throw envError(variable, `must be an integer of at least ${min}, got "${value}"`);
+  return Number(value);
+}
+
+function readEnvFiles(files: readonly string[]): Record<string, string> {
+  const merged: Record<string, string> = {};
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (error) {
+      throw new ConfigError([{ file, line: undefined, field: "", message: `cannot read env file (${(error as NodeJS.ErrnoException).code})` }]);
+    }
+    Object.assign(merged, parseEnv(text));
+  }
+  return merged;
+}
+
+/** Flags win over environment variables, which win over defaults (DESIGN §2.3). */
+export function parseCliOptions(argv: readonly string[], processEnv: NodeJS.ProcessEnv): CliOptions {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      providers: { type: "string", multiple: true },
+      hosts: { type: "string" },
+      port: { type: "string" },
+      host: { type: "string" },
+      "env-file": { type: "string", multiple: true },
+      "default-provider": { type: "string" },
+      "max-header-bytes": { type: "string" },
+      "header-timeout-ms": { type: "string" },
+      "body-idle-timeout-ms": { type: "string" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "v" },
+    },
+  });
+  const first = positionals[0];
+  const command = values.help ? "help" : values.version ? "version" : first === "serve" || first === "check" ? first : "help";
+  if (first !== undefined && first !== "serve" && first !== "check") throw envError("command", `unknown command "${first}"`);
+  const env = { ...readEnvFiles(values["env-file"] ?? []), ...processEnv };
+  const envDirs = env.OUTPOST_PROVIDERS_DIR?.split(delimiter).filter(Boolean);
+  const providerDirs = values.providers ?? envDirs ?? (existsSync("providers") ? ["providers"] : []);
+  return {
+    command,
+    providerDirs,
+    hostsFile: values.hosts ?? (env.OUTPOST_HOSTS_FILE || undefined),
+    port: integer(values.port ?? env.PORT, values.port ? "--port" : "PORT", 8080),
+    host: values.host ?? (env.OUTPOST_HOST || "127.0.0.1"),
+    defaultProvider: values["default-provider"] ?? (env.DEFAULT_PROVIDER || undefined),
+    limits: {
+      maxHeaderBytes: integer(values["max-header-bytes"] ?? env.OUTPOST_MAX_HEADER_BYTES, "OUTPOST_MAX_HEADER_BYTES", DEFAULT_LIMITS.maxHeaderBytes, 1024),
+      headerTimeoutMs: integer(values["header-timeout-ms"] ?? env.OUTPOST_HEADER_TIMEOUT_MS, "OUTPOST_HEADER_TIMEOUT_MS", DEFAULT_LIMITS.headerTimeoutMs, 1),
+      bodyIdleTimeoutMs: integer(values["body-idle-timeout-ms"] ?? env.OUTPOST_BODY_IDLE_TIMEOUT_MS, "OUTPOST_BODY_IDLE_TIMEOUT_MS", DEFAULT_LIMITS.bodyIdleTimeoutMs, 1),
+    },
+    env,
+  };
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * @module @outpost/adapter-node/cli
+ * `outpost serve` and `outpost check` (DESIGN §2.3).
+ */
+import { ConfigError } from "@outpost/core";
+import { parseCliOptions, USAGE } from "./cli-options.js";
+import { configSummary } from "./config-summary.js";
+import { loadNodeConfig } from "./node-config.js";
+import { startServer } from "./server.js";
+import { VERSION } from "./version.js";
+
+async function main(): Promise<number> {
+  const options = parseCliOptions(process.argv.slice(2), process.env);
+  if (options.command === "help") return (console.log(USAGE), 0);
+  if (options.command === "version") return (console.log(VERSION), 0);
+  const config = loadNodeConfig({
+    providerDirs: options.providerDirs,
+    hostsFile: options.hostsFile,
+    env: options.env,
+    defaultProvider: options.defaultProvider,
+  });
+  if (options.command === "check") {
+    console.log(`configuration OK\n${configSummary(config, options.hostsFile)}`);
+    return 0;
+  }
+  if (config.providers.size === 0) process.stderr.write("outpost: warning: no provider is enabled\n");
+  for (const warning of config.warnings) process.stderr.write(`outpost: warning: ${warning}\n`);
+  const running = await startServer({ config, port: options.port, host: options.host, limits: options.limits });
+  process.stderr.write(
+    `outpost ${VERSION} listening on ${running.url} (storage: memory; providers: ${[...config.providers.keys()].join(", ") || "none"}; hosts: ${options.hostsFile ?? "loopback default"})\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stderr.write(`outpost: ${signal} received, finishing in-flight requests\n`);
+      running.close().then(resolve, resolve);
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`outpost: configuration error\n${error.message}\n`);
+    } else if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`outpost: ${(error as Error).message}\n\n${USAGE}\n`);
+    } else {
+      process.stderr.write(`outpost: ${(error as Error).message ?? String(error)}\n`);
+    }
+    process.exit(1);
+  },
+);

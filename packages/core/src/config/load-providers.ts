@@ -1,0 +1,88 @@
+import { authModuleDefinition } from "../auth/registry.js";
+import type { ConfigIssue } from "../errors/config-error.js";
+import { compileRoutePolicy } from "../policy/route-policy.js";
+import type { Secrets } from "../ports/secrets.js";
+import { parseBaseUrl } from "./base-url.js";
+import type { CompiledProvider } from "./compiled-config.js";
+import { ProviderSchema } from "./provider-schema.js";
+import { validateAgainst } from "./validate.js";
+import { type ConfigSource, parseYamlSource, type ParsedYaml } from "./yaml-source.js";
+import { ConfigError } from "../errors/config-error.js";
+
+export interface ProviderLoadResult {
+  readonly providers: Map<string, CompiledProvider>;
+  /** Every name seen, enabled or not, so hosts may grant a provider that is switched off. */
+  readonly knownNames: Set<string>;
+  readonly warnings: string[];
+}
+
+function parse(source: ConfigSource, issues: ConfigIssue[]): ParsedYaml | undefined {
+  try {
+    return parseYamlSource(source);
+  } catch (error) {
+    if (error instanceof ConfigError) issues.push(...error.issues);
+    else throw error;
+    return undefined;
+  }
+}
+
+/** Parses, validates and compiles every provider file, collecting every issue before failing. */
+export function loadProviders(sources: readonly ConfigSource[], secrets: Secrets, issues: ConfigIssue[]): ProviderLoadResult {
+  const result: ProviderLoadResult = { providers: new Map(), knownNames: new Set(), warnings: [] };
+  const firstFile = new Map<string, string>();
+  for (const source of sources) {
+    const parsed = parse(source, issues);
+    if (!parsed) continue;
+    const config = validateAgainst(ProviderSchema, parsed, source, issues);
+    if (!config) continue;
+    const at = (field: string, message: string, path: (string | number)[] = field.split(".")) =>
+      issues.push({ file: source.file, line: parsed.lineOf(path), field, message });
+
+    const earlier = firstFile.get(config.name);
+    if (earlier !== undefined) {
+      at("name", `duplicate provider name "${config.name}" (also defined in ${earlier})`);
+      continue;
+    }
+    firstFile.set(config.name, source.file);
+    result.knownNames.add(config.name);
+    if (!config.enabled) continue;
+
+    const base = parseBaseUrl(config.base_url, config.insecure_http);
+    if ("message" in base) {
+      at(base.field, base.message);
+      continue;
+    }
+    if (base.insecure) result.warnings.push(`${source.file}: provider ${config.name} sends credentials over plain http (insecure_http: true)`);
+
+    const definition = authModuleDefinition(config.auth.type);
+    let missing = false;
+    for (const ref of definition.secretRefs(config.auth)) {
+      const value = secrets.get(ref.env);
+      if (value === undefined || value === "") {
+        at(ref.field, `secret ${ref.env} is not set (or empty)`);
+        missing = true;
+      }
+    }
+    let policy;
+    try {
+      policy = compileRoutePolicy(config.forwarding);
+    } catch (error) {
+      at("forwarding", error instanceof Error ? error.message : String(error));
+      continue;
+    }
+    if (missing) continue;
+
+    result.providers.set(config.name, {
+      name: config.name,
+      file: source.file,
+      config,
+      origin: base.origin,
+      basePath: base.basePath,
+      auth: definition.create(config.auth, secrets),
+      policy,
+      defaultHeaders: Object.entries(config.default_headers),
+      stripResponseHeaders: new Set(config.strip_response_headers.map((h) => h.toLowerCase())),
+    });
+  }
+  return result;
+}

@@ -1,0 +1,49 @@
+/**
+ * @module @outpost/core
+ * Configuration, policy, auth and the forwarding pipeline of Outpost, on Web standards only.
+ */
+export { createGateway } from "./gateway.js";
+export type { Gateway, GatewayDeps } from "./gateway.js";
+
+export { loadConfig } from "./config/load-config.js";
+export type { LoadConfigOptions } from "./config/load-config.js";
+export type { CompiledConfig, CompiledHost, CompiledProvider } from "./config/compiled-config.js";
+export { ProviderSchema, AllowRuleSchema, ForwardingSchema } from "./config/provider-schema.js";
+export type { ProviderConfig, AllowRule, ForwardingConfig } from "./config/provider-schema.js";
+export { HostsFileSchema, HostSchema } from "./config/hosts-schema.js";
+export type { HostsFileConfig, HostConfig } from "./config/hosts-schema.js";
+export type { ConfigSource } from "./config/yaml-source.js";
+
+export { ConfigError, formatConfigIssue } from "./errors/config-error.js";
+export type { ConfigIssue } from "./errors/config-error.js";
+export { GatewayError, toGatewayError } from "./errors/gateway-error.js";
+export { ERROR_CODE_TO_STATUS, statusOf } from "./errors/codes.js";
+export type { ErrorCode } from "./errors/codes.js";
+
+export { AUTH_MODULES } from "./auth/registry.js";
+export type { AuthType } from "./auth/registry.js";
+export type { AuthModule, AuthModuleDefinition, AuthInjection, AuthRequest, SecretRef } from "./auth/types.js";
+
+export { canonicalizePath } from "./policy/canonical-path.js";
+export type { CanonicalPathResult } from "./policy/canonical-path.js";
+export { compileGlob } from "./policy/glob.js";
+export { compileDenyList } from "./policy/deny-matcher.js";
+export { compileRoutePolicy, SAFE_METHODS } from "./policy/route-policy.js";
+export type { RouteDecision, RoutePolicy } from "./policy/route-policy.js";
+
+export { parseIp, formatIp } from "./host/ip.js";
+export type { IpAddress } from "./host/ip.js";
+export { parseCidr } from "./host/cidr.js";
+export type { Cidr } from "./host/cidr.js";
+
+export type { RequestInfo } from "./pipeline/request-info.js";
+export type { ForwardPlan, ForwardOutcome, Outcome } from "./pipeline/forward-plan.js";
+export type { Answer } from "./http/answer.js";
+export type { FetchContext, FetchLike } from "./http/fetch-entry.js";
+
+export { systemClock } from "./ports/clock.js";
+export type { Clock } from "./ports/clock.js";
+export { silentLogger } from "./ports/logger.js";
+export type { Logger } from "./ports/logger.js";
+export { secretsFromRecord } from "./ports/secrets.js";
+export type { Secrets } from "./ports/secrets.js";

@@ -1,0 +1,27 @@
+/**
+ * The small description of an incoming request that core decides on (DESIGN §1, "the hot path").
+ * Adapters build it from whatever their runtime gives them without copying bodies.
+ */
+export interface RequestInfo {
+  readonly method: string;
+  /** The raw request-target exactly as received (origin-form expected). */
+  readonly target: string;
+  /**
+   * Header lines as received, flattened `[name, value, name, value, …]` (Node's `rawHeaders`
+   * shape). Repeated lines stay separate, which is how a duplicated `X-Provider` is detected.
+   */
+  readonly headers: readonly string[];
+  /** The socket peer address (Node) or `CF-Connecting-IP` (Workers). */
+  readonly peer: string;
+  /** Declared `Content-Length`, or undefined when absent (no body, or chunked). */
+  readonly contentLength: number | undefined;
+}
+
+/** Every value of a header, matched case-insensitively; `lowerName` must be lower case. */
+export function headerValues(headers: readonly string[], lowerName: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    if ((headers[i] as string).toLowerCase() === lowerName) values.push(headers[i + 1] as string);
+  }
+  return values;
+}

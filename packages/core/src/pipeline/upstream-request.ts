@@ -1,0 +1,45 @@
+import type { CompiledProvider } from "../config/compiled-config.js";
+import { fail } from "../http/answer.js";
+import type { AuthInjection } from "../auth/types.js";
+import { forwardableRequestHeaders } from "./headers.js";
+import { injectQuery } from "./query.js";
+
+export interface UpstreamTarget {
+  readonly origin: string;
+  readonly pathAndQuery: string;
+}
+
+/** Names the proxy sets itself, computed once per provider. */
+const ownedCache = new WeakMap<CompiledProvider, ReadonlySet<string>>();
+
+function ownedHeaders(provider: CompiledProvider): ReadonlySet<string> {
+  let owned = ownedCache.get(provider);
+  if (!owned) {
+    owned = new Set([...provider.defaultHeaders.map(([name]) => name.toLowerCase()), ...provider.auth.headerNames]);
+    ownedCache.set(provider, owned);
+  }
+  return owned;
+}
+
+/**
+ * Step 14: the upstream target is built with the URL API and then checked, never trusted: its
+ * origin must be the provider's and its path must be exactly `base_url`'s path + the canonical
+ * path that policy evaluated (invariants 2 and 3; `new URL("//evil/x", base)` is the classic trap).
+ */
+export function upstreamTarget(provider: CompiledProvider, path: string, query: string, auth: AuthInjection): UpstreamTarget {
+  const fullQuery = injectQuery(query, auth.query);
+  const expectedPath = provider.basePath + path;
+  const url = new URL(expectedPath + (fullQuery ? `?${fullQuery}` : ""), provider.origin);
+  if (url.origin !== provider.origin || url.pathname !== expectedPath) {
+    fail("PROXY_BAD_PATH", "path cannot be forwarded unchanged");
+  }
+  return { origin: provider.origin, pathAndQuery: url.pathname + url.search };
+}
+
+/** Steps 13–14: the agent's forwardable headers, then `default_headers`, then the credential. */
+export function upstreamHeaders(provider: CompiledProvider, agentHeaders: readonly string[], auth: AuthInjection): string[] {
+  const headers = forwardableRequestHeaders(agentHeaders, ownedHeaders(provider));
+  for (const [name, value] of provider.defaultHeaders) headers.push(name, value);
+  for (const [name, value] of auth.headers) headers.push(name, value);
+  return headers;
+}

@@ -1,0 +1,115 @@
+/**
+ * Allow-rule patterns (DESIGN §2.1): `*` and `{name}` match one or more characters inside a
+ * segment, `**` one or more characters across segments, everything else is literal and
+ * case-sensitive. Matching runs on canonical paths only (§4.1).
+ */
+import { canonicalizePath, canonicalizePathChars } from "./canonical-path.js";
+
+export type PathMatcher = (canonicalPath: string) => boolean;
+
+// Elements are char codes (>= 0) for literals, or one of these wildcards.
+const SEGMENT_STAR = -1;
+const GLOBSTAR = -2;
+
+const TOKEN = /\*\*|\*|\{([^{}]*)\}|[{}]/g;
+const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function invalid(pattern: string, why: string): Error {
+  return new Error(`invalid allow pattern ${JSON.stringify(pattern)}: ${why}`);
+}
+
+type Part = { literal: string } | { wildcard: typeof SEGMENT_STAR | typeof GLOBSTAR };
+
+function tokenize(pattern: string): Part[] {
+  const parts: Part[] = [];
+  let last = 0;
+  for (const m of pattern.matchAll(TOKEN)) {
+    const at = m.index;
+    if (at > last) parts.push({ literal: pattern.slice(last, at) });
+    else if (parts.length > 0 && "wildcard" in parts[parts.length - 1]!) {
+      // "***" or "*{id}": the split between adjacent wildcards is ambiguous, so refuse it.
+      throw invalid(pattern, "adjacent wildcards");
+    }
+    if (m[0] === "{" || m[0] === "}") throw invalid(pattern, "unbalanced brace");
+    if (m[0].startsWith("{") && !PARAM_NAME.test(m[1]!)) {
+      throw invalid(pattern, `bad parameter name ${JSON.stringify(m[1])}`);
+    }
+    parts.push({ wildcard: m[0] === "**" ? GLOBSTAR : SEGMENT_STAR });
+    last = at + m[0].length;
+  }
+  if (last < pattern.length) parts.push({ literal: pattern.slice(last) });
+  return parts;
+}
+
+/**
+ * Operators write patterns in decoded form ("/café/*"); canonicalising literals the same way as
+ * request paths makes "é" match the forwarded "%C3%A9" and "%7e" match "~".
+ */
+function toElements(pattern: string, parts: Part[]): number[] {
+  // A stand-in character per wildcard lets the full path rules (dot/empty segments, UTF-8 split
+  // around a wildcard) reject patterns that could never match a canonical path.
+  const probe = parts.map((p) => ("literal" in p ? p.literal : "x")).join("");
+  const whole = canonicalizePath(probe);
+  if (!whole.ok) throw invalid(pattern, whole.reason);
+  const elements: number[] = [];
+  for (const part of parts) {
+    if ("wildcard" in part) {
+      elements.push(part.wildcard);
+      continue;
+    }
+    const lit = canonicalizePathChars(part.literal);
+    if (!lit.ok) throw invalid(pattern, lit.reason);
+    for (let i = 0; i < lit.path.length; i++) elements.push(lit.path.charCodeAt(i));
+  }
+  return elements;
+}
+
+/**
+ * Simulates the pattern as an NFA: time is O(path x pattern) whatever the input, unlike a
+ * backtracking regex, where several "**" against a long agent-supplied path can blow up (ReDoS).
+ */
+function nfaMatcher(elements: readonly number[]): PathMatcher {
+  const n = elements.length;
+  return (path) => {
+    // at[j]: ready to match element j; inside[j]: wildcard j has consumed at least one char.
+    let at = new Uint8Array(n + 1);
+    let inside = new Uint8Array(n + 1);
+    at[0] = 1;
+    for (let k = 0; k < path.length; k++) {
+      const c = path.charCodeAt(k);
+      const nextAt = new Uint8Array(n + 1);
+      const nextInside = new Uint8Array(n + 1);
+      let alive = false;
+      for (let j = 0; j < n; j++) {
+        const e = elements[j]!;
+        if (e >= 0) {
+          if (at[j] === 1 && c === e) {
+            nextAt[j + 1] = 1;
+            alive = true;
+          }
+        } else if ((at[j] === 1 || inside[j] === 1) && (e === GLOBSTAR || c !== 0x2f)) {
+          nextInside[j] = 1;
+          nextAt[j + 1] = 1; // a wildcard may stop after any char it consumed
+          alive = true;
+        }
+      }
+      if (!alive) return false;
+      at = nextAt;
+      inside = nextInside;
+    }
+    return at[n] === 1;
+  };
+}
+
+export function compileGlob(pattern: string): PathMatcher {
+  if (typeof pattern !== "string" || !pattern.startsWith("/")) {
+    throw invalid(String(pattern), 'must start with "/"');
+  }
+  const parts = tokenize(pattern);
+  const elements = toElements(pattern, parts);
+  if (elements.every((e) => e >= 0)) {
+    const literal = String.fromCharCode(...elements);
+    return (path) => path === literal;
+  }
+  return nfaMatcher(elements);
+}

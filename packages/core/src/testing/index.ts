@@ -1,0 +1,6 @@
+/**
+ * @module @outpost/core/testing
+ * Test kits shared by every runtime: the fake clock and the HTTP scenario suite.
+ */
+export { createFakeClock } from "./fake-clock.js";
+export type { FakeClock } from "./fake-clock.js";

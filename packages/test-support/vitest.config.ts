@@ -1,0 +1,6 @@
+import { defineProject } from "vitest/config";
+
+export default defineProject({
+  resolve: { conditions: ["source"] },
+  test: { name: "test-support", include: ["test/**/*.test.ts"], passWithNoTests: false },
+});
