@@ -60,7 +60,13 @@ export async function startRecordingUpstream(opts: RecordingUpstreamOptions = {}
       // Recorded before answering, so even `hang` requests are visible to the test.
       requests.push(rec);
       for (const wake of [...waiters]) wake();
-      behaviourFor(url)({ req, res, rec, query: queryOf(url), evilUrl: upstream.evilUrl });
+      try {
+        behaviourFor(url)({ req, res, rec, query: queryOf(url), evilUrl: upstream.evilUrl });
+      } catch (err) {
+        // e.g. a `?to=` with CR/LF that Node refuses as a header: answer 500 rather than crash the test run.
+        if (res.headersSent) res.destroy();
+        else res.writeHead(500, { "Content-Type": "text/plain" }).end(`fixture error: ${(err as Error).message}`);
+      }
     });
   });
   // Tracked so close() can end keep-alive, hung and streaming connections instead of waiting on them.

@@ -24,7 +24,7 @@ function envCidrs(text: string | undefined, issues: ConfigIssue[]): Cidr[] {
   return text.split(",").flatMap((entry, i) => {
     const parsed = parseCidr(entry.trim());
     if (parsed.ok) return [parsed.cidr];
-    issues.push({ file: "<env TRUSTED_PROXIES>", line: undefined, field: `[${i}]`, message: `invalid CIDR "${entry.trim()}": ${parsed.reason}` });
+    issues.push({ file: "<env TRUSTED_PROXIES>", line: undefined, field: `[${i}]`, message: parsed.reason });
     return [];
   });
 }

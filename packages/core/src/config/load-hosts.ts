@@ -53,7 +53,7 @@ export function loadHosts(
   const cidrAt = (text: string, path: (string | number)[], field: string): Cidr | undefined => {
     const result = parseCidr(text);
     if (result.ok) return result.cidr;
-    at(path, field, `invalid CIDR "${text}": ${result.reason}`);
+    at(path, field, result.reason);
     return undefined;
   };
 

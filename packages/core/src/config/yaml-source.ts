@@ -1,5 +1,6 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLError } from "yaml";
 import { ConfigError } from "../errors/config-error.js";
+import { dotPath } from "./validate.js";
 
 /** A configuration text and the name the operator knows it by (a path on Node, a module on Workers). */
 export interface ConfigSource {
@@ -23,19 +24,24 @@ export interface ParsedYaml {
 export function parseYamlSource(source: ConfigSource): ParsedYaml {
   const lineCounter = new LineCounter();
   const doc = parseDocument(source.text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const lineAt = (offset: number) => lineCounter.linePos(offset).line;
   if (doc.errors.length > 0) {
     throw new ConfigError(
-      doc.errors.map((error) => ({
-        file: source.file,
-        line: error.linePos?.[0]?.line,
-        field: "",
-        message: `invalid YAML: ${firstLine(error.message)}`,
-      })),
+      doc.errors.map((error) => {
+        const { offset, path } = locateError(doc.contents, error);
+        return { file: source.file, line: lineAt(offset), field: dotPath(path), message: `invalid YAML: ${firstLine(error.message)}` };
+      }),
     );
   }
-  const lineAt = (offset: number) => lineCounter.linePos(offset).line;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // e.g. an alias bomb or an unresolved alias: still a located configuration error, not a crash.
+    throw new ConfigError([{ file: source.file, line: undefined, field: "", message: `invalid YAML: ${firstLine((error as Error).message)}` }]);
+  }
   return {
-    value: doc.toJS({ maxAliasCount: 100 }),
+    value,
     lineOf: (path) => {
       const offset = offsetOf(doc.contents, path);
       return offset === undefined ? undefined : lineAt(offset);
@@ -62,6 +68,44 @@ function offsetOf(root: unknown, path: FieldPath): number | undefined {
     }
   }
   return offset;
+}
+
+type Located = { readonly node: Node; readonly path: FieldPath; readonly isKey: boolean };
+
+/** Every key and value node of the document with the field path it belongs to. */
+function* walk(node: unknown, path: FieldPath): Generator<Located> {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const keyPath = [...path, isScalar(pair.key) ? String(pair.key.value) : "?"];
+      if (pair.key) yield { node: pair.key as Node, path: keyPath, isKey: true };
+      if (pair.value) yield { node: pair.value as Node, path: keyPath, isKey: false };
+      yield* walk(pair.value, keyPath);
+    }
+  } else if (isSeq(node)) {
+    for (let i = 0; i < node.items.length; i++) {
+      const item = node.items[i] as Node | null;
+      if (item) yield { node: item, path: [...path, i], isKey: false };
+      yield* walk(item, [...path, i]);
+    }
+  }
+}
+
+/**
+ * The parser reports where it noticed a problem (`error.pos`, without `linePos` since
+ * `prettyErrors` is off). A duplicate key is named by its field; an unclosed quote runs to the end
+ * of the file, so it is reported where the quoted scalar starts, which is where the typo is.
+ */
+function locateError(root: unknown, error: YAMLError): { offset: number; path: FieldPath } {
+  const at = error.pos[0];
+  const top: Located[] = root ? [{ node: root as Node, path: [], isKey: false }] : [];
+  for (const entry of [...top, ...walk(root, [])]) {
+    const range = entry.node.range;
+    if (!range) continue;
+    if (error.code === "DUPLICATE_KEY" && entry.isKey && range[0] === at) return { offset: at, path: entry.path };
+    if (error.code === "MISSING_CHAR" && isScalar(entry.node) && range[1] === at) return { offset: range[0], path: entry.path };
+  }
+  return { offset: at, path: [] };
 }
 
 function firstLine(message: string): string {

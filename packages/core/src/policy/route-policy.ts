@@ -45,8 +45,11 @@ export function compileRoutePolicy(forwarding: ForwardingConfig): RoutePolicy {
   }));
   const transparent = forwarding.mode === "transparent";
 
+  // `treat_writes_as_sensitive` is a transparent-mode switch; in allowlist mode only a rule's own
+  // `sensitive: false` makes a non-safe method non-sensitive (DESIGN §2.1).
+  const writesSensitive = transparent ? forwarding.treat_writes_as_sensitive : true;
   const sensitiveFor = (method: string, rule: AllowRule | undefined) =>
-    rule?.sensitive ?? (!SAFE_METHODS.has(method) && forwarding.treat_writes_as_sensitive);
+    rule?.sensitive ?? (!SAFE_METHODS.has(method) && writesSensitive);
 
   return {
     mode: forwarding.mode,

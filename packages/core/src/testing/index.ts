@@ -4,3 +4,15 @@
  */
 export { createFakeClock } from "./fake-clock.js";
 export type { FakeClock } from "./fake-clock.js";
+export { describeHttpScenarios } from "./http-scenarios.js";
+export type {
+  ScenarioHarness,
+  ScenarioRequest,
+  ScenarioResponse,
+  ScenarioUpstream,
+  ScenarioUpstreams,
+  RecordedUpstreamRequest,
+  ProxyConfigTexts,
+  ProxyUnderTest,
+  RawExchange,
+} from "./scenario-harness.js";
