@@ -27,10 +27,9 @@ async function main(): Promise<number> {
   if (config.providers.size === 0) process.stderr.write("outpost: warning: no provider is enabled\n");
   for (const warning of config.warnings) process.stderr.write(`outpost: warning: ${warning}\n`);
   const running = await startServer({ config, port: options.port, host: options.host, limits: options.limits });
-  process.stderr.write(
-    `outpost ${VERSION} listening on ${running.url} (storage: memory; providers: ${[...config.providers.keys()].join(", ") || "none"}; hosts: ${options.hostsFile ?? "loopback default"})\n`,
-  );
-  await new Promise<void>((resolve) => {
+  // Handlers go in before the "listening" line: a supervisor may send SIGTERM as soon as it reads
+  // it, and without a handler that signal kills the process (no graceful close, no exit code 0).
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       process.stderr.write(`outpost: ${signal} received, finishing in-flight requests\n`);
       running.close().then(resolve, resolve);
@@ -38,6 +37,10 @@ async function main(): Promise<number> {
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
+  process.stderr.write(
+    `outpost ${VERSION} listening on ${running.url} (storage: memory; providers: ${[...config.providers.keys()].join(", ") || "none"}; hosts: ${options.hostsFile ?? "loopback default"})\n`,
+  );
+  await stopped;
   return 0;
 }
 

@@ -71,9 +71,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     url: `http://${hostText}:${address.port}`,
     close: async (graceMs = 30_000) => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      // Keep-alive connections become idle as their last response ends; close each one then
+      // rather than waiting out keepAliveTimeout.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      server.closeIdleConnections();
       await closed;
+      clearInterval(sweep);
       clearTimeout(timer);
       await handler.close();
     },
