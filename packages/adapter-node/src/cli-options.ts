@@ -33,6 +33,12 @@ Options (environment variable in brackets):
   --body-idle-timeout-ms N client body idle timeout [OUTPOST_BODY_IDLE_TIMEOUT_MS] (default 30000)
   Trusted proxies may also come from TRUSTED_PROXIES (comma-separated CIDRs).`;
 
+/** A mistake in how the CLI was called (not in the configuration): answered with the usage text. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+  readonly code = "ERR_OUTPOST_USAGE";
+}
+
 function envError(variable: string, message: string): ConfigError {
   return new ConfigError([{ file: `<${variable}>`, line: undefined, field: "", message }]);
 }
@@ -79,7 +85,7 @@ export function parseCliOptions(argv: readonly string[], processEnv: NodeJS.Proc
   });
   const first = positionals[0];
   const command = values.help ? "help" : values.version ? "version" : first === "serve" || first === "check" ? first : "help";
-  if (first !== undefined && first !== "serve" && first !== "check") throw envError("command", `unknown command "${first}"`);
+  if (first !== undefined && first !== "serve" && first !== "check") throw new UsageError(`unknown command "${first}"`);
   const env = { ...readEnvFiles(values["env-file"] ?? []), ...processEnv };
   const envDirs = env.OUTPOST_PROVIDERS_DIR?.split(delimiter).filter(Boolean);
   const providerDirs = values.providers ?? envDirs ?? (existsSync("providers") ? ["providers"] : []);

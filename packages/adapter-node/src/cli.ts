@@ -4,7 +4,7 @@
  * `outpost serve` and `outpost check` (DESIGN §2.3).
  */
 import { ConfigError } from "@outpost/core";
-import { parseCliOptions, USAGE } from "./cli-options.js";
+import { parseCliOptions, USAGE, UsageError } from "./cli-options.js";
 import { configSummary } from "./config-summary.js";
 import { loadNodeConfig } from "./node-config.js";
 import { startServer } from "./server.js";
@@ -49,7 +49,7 @@ main().then(
   (error: unknown) => {
     if (error instanceof ConfigError) {
       process.stderr.write(`outpost: configuration error\n${error.message}\n`);
-    } else if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    } else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       process.stderr.write(`outpost: ${(error as Error).message}\n\n${USAGE}\n`);
     } else {
       process.stderr.write(`outpost: ${(error as Error).message ?? String(error)}\n`);

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { pipeline, type Readable } from "node:stream";
+import { EventEmitter } from "node:events";
+import type { Readable } from "node:stream";
 import type { ErrorCode, ForwardPlan } from "@outpost/core";
 import { BodyLimit } from "./body-limit.js";
 import { hasBody } from "./request-info.js";
@@ -21,9 +22,33 @@ function isStreamed(headers: readonly string[]): boolean {
   return true;
 }
 
+function declaredLength(headers: readonly string[]): number | undefined {
+  for (let i = 0; i < headers.length; i += 2) {
+    if ((headers[i] as string).toLowerCase() === "content-length") return Number(headers[i + 1]);
+  }
+  return undefined;
+}
+
+/**
+ * `pipe` with explicit teardown rather than `stream.pipeline`, which halves throughput on small
+ * answers here (measured). An upstream that fails mid-body ends the agent's connection early and
+ * nothing is appended (SEC-66); an agent that leaves stops the upstream transfer.
+ */
+function relay(body: Readable, res: ServerResponse, headers: readonly string[], done: (bytesOut: number) => void): void {
+  const declared = declaredLength(headers);
+  let counted = 0;
+  if (declared === undefined) body.on("data", (chunk: Buffer) => (counted += chunk.length));
+  body.once("error", () => res.destroy());
+  res.once("close", () => {
+    if (!res.writableFinished) body.destroy();
+    done(res.writableFinished ? (declared ?? counted) : counted);
+  });
+  body.pipe(res);
+}
+
 /** Moves the bytes of one allowed request: agent → upstream → agent, streamed both ways. */
 export function forward(plan: ForwardPlan, req: IncomingMessage, res: ServerResponse, client: UpstreamClient): void {
-  const abort = new AbortController();
+  const abort = new EventEmitter();
   const started = performance.now();
   let finished = false;
   const finish = (status: number, bytesOut: number, errorCode?: ErrorCode, upstreamMs?: number) => {
@@ -32,7 +57,7 @@ export function forward(plan: ForwardPlan, req: IncomingMessage, res: ServerResp
     plan.finish({ status, errorCode, bytesIn: limit?.bytes ?? plan.contentLength ?? 0, bytesOut, upstreamMs });
   };
   res.once("close", () => {
-    if (!res.writableFinished) abort.abort();
+    if (!res.writableFinished) abort.emit("abort");
   });
 
   let body: Readable | undefined;
@@ -57,7 +82,7 @@ export function forward(plan: ForwardPlan, req: IncomingMessage, res: ServerResp
       headers,
       body,
       headersTimeoutMs: plan.timeoutMs,
-      signal: abort.signal,
+      signal: abort,
     })
     .then(
       (upstream) => {
@@ -79,12 +104,7 @@ export function forward(plan: ForwardPlan, req: IncomingMessage, res: ServerResp
           return;
         }
         if (isStreamed(relayed)) res.flushHeaders();
-        let bytesOut = 0;
-        upstream.body.on("data", (chunk: Buffer) => {
-          bytesOut += chunk.length;
-        });
-        // An upstream that fails mid-body ends the agent's connection early; nothing is appended (SEC-66).
-        pipeline(upstream.body, res, () => finish(upstream.status, bytesOut, undefined, upstreamMs));
+        relay(upstream.body, res, upstream.headers, (bytesOut) => finish(upstream.status, bytesOut, undefined, upstreamMs));
       },
       (error: unknown) => {
         const code: ErrorCode = limit?.exceeded ? "PROXY_PAYLOAD_TOO_LARGE" : isTimeout(error) ? "PROXY_UPSTREAM_TIMEOUT" : "PROXY_UPSTREAM_ERROR";

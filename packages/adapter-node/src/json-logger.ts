@@ -1,4 +1,5 @@
 import type { Logger } from "@outpost/core";
+import { createBatchedWriter } from "./line-writer.js";
 
 export interface JsonLoggerOptions {
   /** Where request lines go. @default process.stdout */
@@ -17,7 +18,7 @@ function redact(line: string, secrets: readonly string[]): string {
 
 /** One JSON line per request on stdout (DESIGN §8). */
 export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
-  const write = options.write ?? ((line) => process.stdout.write(line));
+  const write = options.write ?? createBatchedWriter((chunk) => process.stdout.write(chunk));
   const warn = options.warn ?? ((line) => process.stderr.write(line));
   const secrets = (options.secrets ?? []).filter((s) => s.length >= 4);
   return {

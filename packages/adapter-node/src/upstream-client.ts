@@ -1,3 +1,4 @@
+import type { EventEmitter } from "node:events";
 import type { Readable } from "node:stream";
 import { Agent, errors } from "undici";
 
@@ -16,7 +17,11 @@ export interface UpstreamRequest {
   readonly body: Readable | undefined;
   /** Time allowed until the response headers arrive. */
   readonly headersTimeoutMs: number;
-  readonly signal: AbortSignal;
+  /**
+   * Emits `abort` to cancel the exchange. An EventEmitter rather than an AbortSignal: undici
+   * accepts both, and AbortController costs ~10% of throughput on this path (measured).
+   */
+  readonly signal: EventEmitter;
 }
 
 export interface UpstreamClient {

@@ -31,7 +31,8 @@ export interface AuthModule {
 
 /** A reference from YAML to a secret, so a missing one is reported at its field. */
 export interface SecretRef {
-  readonly field: string;
+  /** Where the reference sits in the provider file, e.g. `["auth", "headers", "X-Key", "env"]`. */
+  readonly path: readonly string[];
   readonly env: string;
 }
 

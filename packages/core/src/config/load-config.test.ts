@@ -455,7 +455,13 @@ describe("loadConfig: allow rule spellings", () => {
 
   it("a pattern that does not compile is refused", () => {
     const issues = issuesOf({ providers: [withRules('    - {pattern: "repos/**"}')] });
-    expect(issues).toEqual([{ file: "github.yaml", line: 6, field: "forwarding", message: expect.stringContaining("repos/**") }]);
+    expect(issues).toEqual([{ file: "github.yaml", line: 9, field: "forwarding.allow[0]", message: expect.stringContaining("repos/**") }]);
+  });
+
+  it("a deny entry that does not compile is refused at its own line, also when the provider is disabled", () => {
+    const text = ["name: github", "enabled: false", "base_url: https://api.github.com", "auth: {type: bearer_static, env: GH_TOKEN}", "forwarding:", "  deny:", '    - "/ok"', '    - "keys*"'].join("\n");
+    const issues = issuesOf({ providers: [{ file: "github.yaml", text }] });
+    expect(issues).toEqual([{ file: "github.yaml", line: 8, field: "forwarding.deny[1]", message: expect.stringContaining("keys*") }]);
   });
 });
 

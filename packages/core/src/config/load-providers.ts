@@ -1,11 +1,11 @@
 import { authModuleDefinition } from "../auth/registry.js";
 import type { ConfigIssue } from "../errors/config-error.js";
-import { compileRoutePolicy } from "../policy/route-policy.js";
+import { compileRoutePolicy, PolicyCompileError, type RoutePolicy } from "../policy/route-policy.js";
 import type { Secrets } from "../ports/secrets.js";
 import { parseBaseUrl } from "./base-url.js";
 import type { CompiledProvider } from "./compiled-config.js";
 import { ProviderSchema } from "./provider-schema.js";
-import { validateAgainst } from "./validate.js";
+import { dotPath, validateAgainst } from "./validate.js";
 import { type ConfigSource, parseYamlSource, type ParsedYaml } from "./yaml-source.js";
 import { ConfigError } from "../errors/config-error.js";
 
@@ -35,42 +35,38 @@ export function loadProviders(sources: readonly ConfigSource[], secrets: Secrets
     if (!parsed) continue;
     const config = validateAgainst(ProviderSchema, parsed, source, issues);
     if (!config) continue;
-    const at = (field: string, message: string, path: (string | number)[] = field.split(".")) =>
-      issues.push({ file: source.file, line: parsed.lineOf(path), field, message });
+    const at = (path: readonly (string | number)[], message: string) =>
+      issues.push({ file: source.file, line: parsed.lineOf(path), field: dotPath(path), message });
 
     const earlier = firstFile.get(config.name);
     if (earlier !== undefined) {
-      at("name", `duplicate provider name "${config.name}" (also defined in ${earlier})`);
+      at(["name"], `duplicate provider name "${config.name}" (also defined in ${earlier})`);
       continue;
     }
     firstFile.set(config.name, source.file);
     result.knownNames.add(config.name);
-    if (!config.enabled) continue;
 
+    // Everything but secrets is checked for disabled providers too: a broken catalogue entry must
+    // fail now, not on the day someone enables it.
     const base = parseBaseUrl(config.base_url, config.insecure_http);
-    if ("message" in base) {
-      at(base.field, base.message);
-      continue;
-    }
-    if (base.insecure) result.warnings.push(`${source.file}: provider ${config.name} sends credentials over plain http (insecure_http: true)`);
-
-    const definition = authModuleDefinition(config.auth.type);
-    let missing = false;
-    for (const ref of definition.secretRefs(config.auth)) {
-      const value = secrets.get(ref.env);
-      if (value === undefined || value === "") {
-        at(ref.field, `secret ${ref.env} is not set (or empty)`);
-        missing = true;
-      }
-    }
-    let policy;
+    if ("message" in base) at([base.field], base.message);
+    let policy: RoutePolicy | undefined;
     try {
       policy = compileRoutePolicy(config.forwarding);
     } catch (error) {
-      at("forwarding", error instanceof Error ? error.message : String(error));
-      continue;
+      if (!(error instanceof PolicyCompileError)) throw error;
+      at(["forwarding", ...error.path], error.message);
     }
-    if (missing) continue;
+    if (!config.enabled || "message" in base || !policy) continue;
+    if (base.insecure) result.warnings.push(`${source.file}: provider ${config.name} sends credentials over plain http (insecure_http: true)`);
+
+    const definition = authModuleDefinition(config.auth.type);
+    const missing = definition.secretRefs(config.auth).filter((ref) => {
+      const value = secrets.get(ref.env);
+      return value === undefined || value === "";
+    });
+    for (const ref of missing) at(ref.path, `secret ${ref.env} is not set (or empty)`);
+    if (missing.length > 0) continue;
 
     result.providers.set(config.name, {
       name: config.name,

@@ -50,8 +50,9 @@ export function grantedProviders(config: CompiledConfig, host: CompiledHost): st
 /** Step 4: exactly one provider, known, enabled and granted to this host. */
 export function selectProvider(info: RequestInfo, config: CompiledConfig, host: CompiledHost): CompiledProvider {
   const values = headerValues(info.headers, "x-provider");
-  // Node joins repeated lines with ", ", so duplicates are detected on the raw lines (SEC-28).
-  if (values.length > 1) fail("PROXY_BAD_REQUEST", "exactly one X-Provider header is allowed");
+  // Repeated lines are caught on the raw lines; runtimes that join them (Fetch `Headers`) leave a
+  // comma, which no provider name contains (SEC-28).
+  if (values.length > 1 || values[0]?.includes(",")) fail("PROXY_BAD_REQUEST", "exactly one X-Provider header is allowed");
   const name = values.length === 1 ? (values[0] as string).trim().toLowerCase() : config.defaultProvider;
   const provider = name === undefined ? undefined : config.providers.get(name);
   if (!provider) {

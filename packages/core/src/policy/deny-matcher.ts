@@ -82,7 +82,13 @@ function lenientView(folded: string): string[] {
   return out;
 }
 
+/** Printable ASCII without escapes: folding is lower-casing, and nothing can fold into syntax. */
+const PLAIN = /^[\x21-\x24\x26-\x7e]*$/;
+
 function views(canonicalPath: string): string[][] {
+  // A canonical path has no `\`, `;`, empty or dot segments (canonical-path.ts), so for a plain
+  // one the lenient view equals the strict one: the common case costs one lower-casing.
+  if (PLAIN.test(canonicalPath)) return [strictView(canonicalPath.toLowerCase())];
   const texts = [fold(decodeAll(canonicalPath))];
   // NFKC turns a fullwidth "％" into "%", exposing an escape that a later decode would honour;
   // repeat (bounded) for servers that decode again after normalising.
@@ -105,6 +111,7 @@ const segmentMatches = (segment: string, folded: string): boolean =>
  * programming over (element, segment): O(entry x path) even with several "**".
  */
 function matchesPrefix(elements: readonly Element[], segments: readonly string[]): boolean {
+  if (!elements.some((el) => el.kind === "many")) return matchesFixed(elements, segments);
   const n = segments.length;
   let below = new Uint8Array(n + 1).fill(1); // no elements left: any remainder is the subtree
   for (let i = elements.length - 1; i >= 0; i--) {
@@ -119,6 +126,16 @@ function matchesPrefix(elements: readonly Element[], segments: readonly string[]
     below = row;
   }
   return below[0] === 1;
+}
+
+/** Entries without "**" cover exactly their first segments: a linear check, no table. */
+function matchesFixed(elements: readonly Element[], segments: readonly string[]): boolean {
+  if (elements.length > segments.length) return false;
+  for (let i = 0; i < elements.length; i++) {
+    const el = elements[i]!;
+    if (el.kind === "literal" && !segmentMatches(segments[i]!, el.folded)) return false;
+  }
+  return true;
 }
 
 export function compileDenyList(entries: readonly string[]): DenyMatcher {

@@ -18,6 +18,25 @@ export type RouteDecision =
       readonly reason: string;
     };
 
+/** A pattern or deny entry that cannot be compiled, with its place under `forwarding`. */
+export class PolicyCompileError extends Error {
+  override readonly name = "PolicyCompileError";
+  constructor(
+    readonly path: readonly (string | number)[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function located<T>(path: (string | number)[], compile: () => T): T {
+  try {
+    return compile();
+  } catch (error) {
+    throw new PolicyCompileError(path, error instanceof Error ? error.message : String(error));
+  }
+}
+
 export interface RoutePolicy {
   readonly mode: ForwardingConfig["mode"];
   evaluate(method: string, canonicalPath: string): RouteDecision;
@@ -36,10 +55,11 @@ interface CompiledRule {
  * a 404, in transparent mode everything else is forwarded with the provider defaults.
  */
 export function compileRoutePolicy(forwarding: ForwardingConfig): RoutePolicy {
+  forwarding.deny.forEach((entry, i) => located(["deny", i], () => compileDenyList([entry])));
   const deny = compileDenyList(forwarding.deny);
-  const rules: CompiledRule[] = forwarding.allow.map((rule) => ({
+  const rules: CompiledRule[] = forwarding.allow.map((rule, i) => ({
     rule,
-    matches: compileGlob(rule.pattern),
+    matches: located(["allow", i], () => compileGlob(rule.pattern)),
     anyMethod: rule.methods.includes("*"),
     methods: new Set(rule.methods),
   }));

@@ -11,7 +11,7 @@ export const apiKeyHeaderAuth = defineAuthModule({
     header: HeaderName,
     prefix: v.optional(HeaderValue, ""),
   }),
-  secretRefs: (c) => [{ field: "auth.env", env: c.env }],
+  secretRefs: (c) => [{ path: ["auth", "env"], env: c.env }],
   create: (c, secrets) => {
     const key = requireSecret(secrets, c.env);
     return staticAuthModule("api_key_header", [[c.header, c.prefix + key]], [], [key]);

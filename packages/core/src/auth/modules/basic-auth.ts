@@ -19,8 +19,8 @@ export const basicAuth = defineAuthModule({
     v.check((c) => (c.password_env === undefined) !== (c.pass_env === undefined), "needs exactly one of password_env or pass_env"),
   ),
   secretRefs: (c) => [
-    { field: c.username_env ? "auth.username_env" : "auth.user_env", env: (c.username_env ?? c.user_env) as string },
-    { field: c.password_env ? "auth.password_env" : "auth.pass_env", env: (c.password_env ?? c.pass_env) as string },
+    { path: ["auth", c.username_env ? "username_env" : "user_env"], env: (c.username_env ?? c.user_env) as string },
+    { path: ["auth", c.password_env ? "password_env" : "pass_env"], env: (c.password_env ?? c.pass_env) as string },
   ],
   create: (c, secrets) => {
     const user = requireSecret(secrets, (c.username_env ?? c.user_env) as string);

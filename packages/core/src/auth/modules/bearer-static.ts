@@ -16,7 +16,7 @@ export const bearerStaticAuth = defineAuthModule({
     }),
     v.check((c) => (c.env === undefined) !== (c.value === undefined), "needs exactly one of env or value"),
   ),
-  secretRefs: (c) => (c.env === undefined ? [] : [{ field: "auth.env", env: c.env }]),
+  secretRefs: (c) => (c.env === undefined ? [] : [{ path: ["auth", "env"], env: c.env }]),
   create: (c, secrets) => {
     const token = c.value ?? requireSecret(secrets, c.env as string);
     return staticAuthModule("bearer_static", [[c.header, c.prefix + token]], [], [token]);

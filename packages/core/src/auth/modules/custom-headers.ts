@@ -19,7 +19,7 @@ export const customHeadersAuth = defineAuthModule({
   }),
   secretRefs: (c) =>
     Object.entries(c.headers).flatMap(([name, source]) =>
-      "env" in source ? [{ field: `auth.headers.${name}.env`, env: source.env }] : [],
+      "env" in source ? [{ path: ["auth", "headers", name, "env"], env: source.env }] : [],
     ),
   create: (c, secrets) => {
     const headers: HeaderPair[] = [];

@@ -43,8 +43,18 @@ export function errorScenarios(ctx: ScenarioContext): void {
   });
 
   it("step 1: TRACE is refused with 405 PROXY_METHOD_NOT_ALLOWED for every host (it would reflect the credential)", async () => {
-    await expectRefused(ctx, { method: "TRACE", target: "/repos/x/y" }, "PROXY_METHOD_NOT_ALLOWED");
-    await expectRefused(ctx, { method: "TRACE", provider: "stripe", target: "/v1/x" }, "PROXY_METHOD_NOT_ALLOWED");
+    for (const [provider, target] of [["github", "/repos/x/y"], ["stripe", "/v1/x"]] as const) {
+      const res = await ctx.send({ method: "TRACE", provider, target });
+      // Fetch-based platforms cannot even construct a TRACE request (a forbidden method); they
+      // refuse it before the proxy runs, with a bare 4xx. Wherever the proxy sees it, it is a 405.
+      if (res.headers.get("content-type")?.startsWith("application/json")) {
+        expect([res.status, res.json().error.code]).toEqual([405, "PROXY_METHOD_NOT_ALLOWED"]);
+      } else {
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        expect(res.status).toBeLessThan(500);
+      }
+      expect(ctx.upstream().requests).toHaveLength(0);
+    }
   });
 
   it("step 2: an unknown source address gets 403 PROXY_HOST_DENIED naming no host, CIDR or provider", async () => {
