@@ -43,7 +43,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const gateway = createGateway(options.config, { logger });
   const handler = createOutpostHandler({ gateway });
   const server = createServer(
-    { maxHeaderSize: limits.maxHeaderBytes, headersTimeout: limits.headerTimeoutMs, requestTimeout: 0, keepAliveTimeout: 5_000 },
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headerTimeoutMs,
+      // Node checks header deadlines only every connectionsCheckingInterval (30 s by default).
+      connectionsCheckingInterval: Math.min(1_000, limits.headerTimeoutMs),
+      requestTimeout: 0,
+      keepAliveTimeout: 5_000,
+    },
     (req, res) => {
       // An idle client body would otherwise hold an upstream connection forever (invariant 8).
       if (hasBody(req)) {
