@@ -14,7 +14,7 @@ async function main(): Promise<number> {
   const options = parseCliOptions(process.argv.slice(2), process.env);
   if (options.command === "help") return (console.log(USAGE), 0);
   if (options.command === "version") return (console.log(VERSION), 0);
-  const config = loadNodeConfig({
+  const config = await loadNodeConfig({
     providerDirs: options.providerDirs,
     hostsFile: options.hostsFile,
     env: options.env,

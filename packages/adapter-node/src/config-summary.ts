@@ -7,7 +7,7 @@ export function configSummary(config: CompiledConfig, hostsFile: string | undefi
   for (const p of config.providers.values()) {
     const f = p.config.forwarding;
     lines.push(
-      `  ${p.name.padEnd(14)} ${(p.origin + p.basePath).padEnd(36)} ${f.mode.padEnd(11)} auth=${p.auth.type} allow=${f.allow.length} deny=${f.deny.length}  (${p.file})`,
+      `  ${p.name.padEnd(14)} ${(p.origin + p.basePath).padEnd(36)} ${f.mode.padEnd(11)} auth=${p.authType} allow=${f.allow.length} deny=${f.deny.length}  (${p.file})`,
     );
   }
   lines.push(`hosts: ${hostsFile ?? "default (loopback only, sensitive allowed, no PSK)"}`);

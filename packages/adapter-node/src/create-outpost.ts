@@ -1,4 +1,5 @@
-import { createGateway, type Gateway, type Logger } from "@outpost/core";
+import type { Gateway, Logger, Storage } from "@outpost/core";
+import { createNodeGateway } from "./node-gateway.js";
 import { createOutpostHandler, type OutpostHandler } from "./handler.js";
 import { createJsonLogger } from "./json-logger.js";
 import { loadNodeConfig, type NodeConfigOptions } from "./node-config.js";
@@ -6,6 +7,8 @@ import { loadNodeConfig, type NodeConfigOptions } from "./node-config.js";
 export interface CreateOutpostOptions extends NodeConfigOptions {
   /** @default JSON lines on stdout */
   readonly logger?: Logger;
+  /** @default in-memory storage */
+  readonly storage?: Storage;
 }
 
 export interface Outpost {
@@ -14,12 +17,13 @@ export interface Outpost {
 }
 
 /**
- * For existing servers: validates the configuration (throws `ConfigError`) and returns a handler
- * to mount, e.g. `http.createServer(outpost.handler)` or `app.use("/outpost", outpost.handler)`.
+ * For existing servers: validates the configuration (rejects with `ConfigError`) and returns a
+ * handler to mount, e.g. `http.createServer((await createOutpost(o)).handler)` or
+ * `app.use("/outpost", outpost.handler)`. Asynchronous because plugin files are imported.
  */
-export function createOutpost(options: CreateOutpostOptions): Outpost {
-  const config = loadNodeConfig(options);
+export async function createOutpost(options: CreateOutpostOptions): Promise<Outpost> {
+  const config = await loadNodeConfig(options);
   const logger = options.logger ?? createJsonLogger({ secrets: config.secretValues });
-  const gateway = createGateway(config, { logger });
+  const gateway = createNodeGateway(config, { logger, storage: options.storage });
   return { gateway, handler: createOutpostHandler({ gateway }) };
 }

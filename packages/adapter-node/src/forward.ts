@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { EventEmitter } from "node:events";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
-import type { ErrorCode, ForwardPlan } from "@outpost/core";
+import type { Answer, ErrorCode, ForwardOutcome, ForwardPlan } from "@outpost/core";
 import { BodyLimit } from "./body-limit.js";
 import { hasBody } from "./request-info.js";
 import { sendAnswer } from "./send-answer.js";
@@ -22,6 +22,12 @@ function isStreamed(headers: readonly string[]): boolean {
   return true;
 }
 
+/** undici's body emits RequestAbortedError when destroyed before its end: swallow it, we chose it. */
+function discard(body: Readable): void {
+  body.on("error", () => {});
+  body.destroy();
+}
+
 function declaredLength(headers: readonly string[]): number | undefined {
   for (let i = 0; i < headers.length; i += 2) {
     if ((headers[i] as string).toLowerCase() === "content-length") return Number(headers[i + 1]);
@@ -34,16 +40,38 @@ function declaredLength(headers: readonly string[]): number | undefined {
  * answers here (measured). An upstream that fails mid-body ends the agent's connection early and
  * nothing is appended (SEC-66); an agent that leaves stops the upstream transfer.
  */
-function relay(body: Readable, res: ServerResponse, headers: readonly string[], done: (bytesOut: number) => void): void {
+function relay(body: Readable, res: ServerResponse, headers: readonly string[], capture: ((chunk: Uint8Array) => void) | undefined, done: (bytesOut: number, complete: boolean) => void): void {
   const declared = declaredLength(headers);
   let counted = 0;
-  if (declared === undefined) body.on("data", (chunk: Buffer) => (counted += chunk.length));
-  body.once("error", () => res.destroy());
+  if (declared === undefined || capture) {
+    body.on("data", (chunk: Buffer) => {
+      counted += chunk.length;
+      capture?.(chunk);
+    });
+  }
+  body.on("error", () => res.destroy());
   res.once("close", () => {
-    if (!res.writableFinished) body.destroy();
-    done(res.writableFinished ? (declared ?? counted) : counted);
+    const complete = res.writableFinished;
+    if (!complete) discard(body);
+    done(complete ? (declared ?? counted) : counted, complete);
   });
   body.pipe(res);
+}
+
+/** The request body to send: bytes core already read, the raw stream, or the stream under a limit. */
+function requestBody(plan: ForwardPlan, req: IncomingMessage, headers: string[]): { body: Readable | Uint8Array | undefined; limit?: BodyLimit } {
+  if (plan.body !== undefined) {
+    headers.push("content-length", String(plan.body.byteLength));
+    return { body: plan.body.byteLength > 0 ? plan.body : undefined };
+  }
+  if (!hasBody(req)) return { body: undefined };
+  if (plan.contentLength !== undefined) {
+    headers.push("content-length", String(plan.contentLength));
+    return { body: req };
+  }
+  const limit = new BodyLimit(plan.maxBodyBytes);
+  req.once("error", (error) => limit.destroy(error));
+  return { body: req.pipe(limit), limit };
 }
 
 /** Moves the bytes of one allowed request: agent → upstream → agent, streamed both ways. */
@@ -51,66 +79,49 @@ export function forward(plan: ForwardPlan, req: IncomingMessage, res: ServerResp
   const abort = new EventEmitter();
   const started = performance.now();
   let finished = false;
-  const finish = (status: number, bytesOut: number, errorCode?: ErrorCode, upstreamMs?: number) => {
+  const headers = [...plan.headers];
+  const { body, limit } = requestBody(plan, req, headers);
+  const finish = (outcome: Omit<ForwardOutcome, "bytesIn">) => {
     if (finished) return;
     finished = true;
-    plan.finish({ status, errorCode, bytesIn: limit?.bytes ?? plan.contentLength ?? 0, bytesOut, upstreamMs });
+    plan.finish({ ...outcome, bytesIn: limit?.bytes ?? plan.contentLength ?? 0 }).catch(() => {});
+  };
+  const answerWith = (answer: Answer, errorCode: ErrorCode, upstreamMs?: number) => {
+    if (!res.destroyed) sendAnswer(req, res, answer);
+    finish({ status: answer.status, errorCode, bytesOut: 0, upstreamMs });
   };
   res.once("close", () => {
     if (!res.writableFinished) abort.emit("abort");
   });
 
-  let body: Readable | undefined;
-  let limit: BodyLimit | undefined;
-  const headers = [...plan.headers];
-  if (hasBody(req)) {
-    if (plan.contentLength !== undefined) {
-      body = req;
-      headers.push("content-length", String(plan.contentLength));
-    } else {
-      limit = new BodyLimit(plan.maxBodyBytes);
-      body = req.pipe(limit);
-      req.once("error", (error) => limit?.destroy(error));
-    }
-  }
-
   client
-    .request({
-      origin: plan.origin,
-      path: plan.pathAndQuery,
-      method: plan.method,
-      headers,
-      body,
-      headersTimeoutMs: plan.timeoutMs,
-      signal: abort,
-    })
+    .request({ origin: plan.origin, path: plan.pathAndQuery, method: plan.method, headers, body, headersTimeoutMs: plan.timeoutMs, signal: abort })
     .then(
       (upstream) => {
         const upstreamMs = Math.round(performance.now() - started);
-        const relayed = plan.responseHeaders(upstream.headers);
+        const decision = plan.respond(upstream.status, upstream.headers);
+        if (decision.kind === "answer") {
+          discard(upstream.body);
+          return answerWith(decision.answer, decision.errorCode, upstreamMs);
+        }
         try {
-          res.writeHead(upstream.status, relayed);
+          res.writeHead(upstream.status, decision.headers);
         } catch {
-          upstream.body.destroy();
-          const answer = plan.failure("PROXY_UPSTREAM_ERROR");
-          sendAnswer(req, res, answer);
-          finish(answer.status, 0, "PROXY_UPSTREAM_ERROR", upstreamMs);
-          return;
+          discard(upstream.body);
+          return answerWith(plan.failure("PROXY_UPSTREAM_ERROR"), "PROXY_UPSTREAM_ERROR", upstreamMs);
         }
         if (isBodyless(plan.method, upstream.status)) {
           upstream.body.resume();
           res.end();
-          finish(upstream.status, 0, undefined, upstreamMs);
-          return;
+          return finish({ status: upstream.status, bytesOut: 0, upstreamMs });
         }
-        if (isStreamed(relayed)) res.flushHeaders();
-        relay(upstream.body, res, upstream.headers, (bytesOut) => finish(upstream.status, bytesOut, undefined, upstreamMs));
+        if (isStreamed(decision.headers)) res.flushHeaders();
+        const capture = decision.capture ? (chunk: Uint8Array) => plan.capture(chunk) : undefined;
+        relay(upstream.body, res, decision.headers, capture, (bytesOut, complete) => finish({ status: upstream.status, bytesOut, upstreamMs, complete }));
       },
       (error: unknown) => {
         const code: ErrorCode = limit?.exceeded ? "PROXY_PAYLOAD_TOO_LARGE" : isTimeout(error) ? "PROXY_UPSTREAM_TIMEOUT" : "PROXY_UPSTREAM_ERROR";
-        const answer = plan.failure(code);
-        if (!res.destroyed) sendAnswer(req, res, answer);
-        finish(answer.status, answer.body.length, code);
+        answerWith(plan.failure(code), code);
       },
     );
 }

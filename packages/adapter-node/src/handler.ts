@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Gateway } from "@outpost/core";
 import { forward } from "./forward.js";
+import { readBody } from "./read-body.js";
 import { requestInfoOf } from "./request-info.js";
 import { sendAnswer } from "./send-answer.js";
 import { createUpstreamClient, type UpstreamClient } from "./upstream-client.js";
@@ -31,13 +32,17 @@ export function createOutpostHandler(options: OutpostHandlerOptions): OutpostHan
   const upstream = options.upstream ?? createUpstreamClient();
   const { gateway } = options;
   const handler = (req: IncomingMessage, res: ServerResponse) => {
-    gateway.handle(requestInfoOf(req)).then(
-      (outcome) => {
-        if (outcome.kind === "answer") sendAnswer(req, res, outcome.answer);
-        else forward(outcome.plan, req, res, upstream);
-      },
-      () => sendAnswer(req, res, INTERNAL_ERROR),
-    );
+    gateway
+      .handle(requestInfoOf(req))
+      .then((outcome) => (outcome.kind === "read-body" ? readBody(req, outcome.maxBytes).then((body) => outcome.resume(body)) : outcome))
+      .then(
+        (outcome) => {
+          if (outcome.kind === "answer") sendAnswer(req, res, outcome.answer);
+          else if (outcome.kind === "forward") forward(outcome.plan, req, res, upstream);
+          else sendAnswer(req, res, INTERNAL_ERROR);
+        },
+        () => sendAnswer(req, res, INTERNAL_ERROR),
+      );
   };
   return Object.assign(handler, { close: () => (options.upstream ? Promise.resolve() : upstream.close()) });
 }

@@ -8,6 +8,7 @@ export type { OutpostHandler, OutpostHandlerOptions } from "./handler.js";
 export { startServer, DEFAULT_LIMITS } from "./server.js";
 export type { RunningServer, ServerLimits, StartOptions } from "./server.js";
 export { loadNodeConfig } from "./node-config.js";
+export { loadPluginFiles } from "./load-plugins.js";
 export type { NodeConfigOptions } from "./node-config.js";
 export { createJsonLogger } from "./json-logger.js";
 export type { JsonLoggerOptions } from "./json-logger.js";

@@ -1,5 +1,6 @@
-import { type CompiledConfig, type ConfigSource, loadConfig, secretsFromRecord } from "@outpost/core";
+import { type AuthPlugin, type CompiledConfig, type ConfigSource, loadConfig, secretsFromRecord } from "@outpost/core";
 import { readHostsFile, readProviderDirs } from "./load-files.js";
+import { loadPluginFiles } from "./load-plugins.js";
 
 export interface NodeConfigOptions {
   /** Directories of provider YAML files. */
@@ -16,6 +17,11 @@ export interface NodeConfigOptions {
   readonly trustedProxies?: string | undefined;
   /** @default env.DEFAULT_PROVIDER */
   readonly defaultProvider?: string | undefined;
+  /**
+   * Auth plugins registered in code, by the name YAML gives as `auth.module` (besides the
+   * built-in `totp`). Plugin files named by path in YAML are loaded automatically.
+   */
+  readonly plugins?: Readonly<Record<string, AuthPlugin>>;
 }
 
 function isSource(value: ConfigSource | Record<string, unknown>): value is ConfigSource {
@@ -27,8 +33,11 @@ function toSource(value: ConfigSource | Record<string, unknown>, label: string):
   return isSource(value) ? value : { file: label, text: JSON.stringify(value, null, 1) };
 }
 
-/** Reads files and environment, then validates everything once (throws `ConfigError`). */
-export function loadNodeConfig(options: NodeConfigOptions): CompiledConfig {
+/**
+ * Reads files and environment, imports plugin files, then validates everything once (rejects
+ * with `ConfigError`). Asynchronous because plugin files are ES modules (`import()`).
+ */
+export async function loadNodeConfig(options: NodeConfigOptions): Promise<CompiledConfig> {
   const env = options.env ?? process.env;
   const providers = [
     ...readProviderDirs(options.providerDirs ?? []),
@@ -41,5 +50,6 @@ export function loadNodeConfig(options: NodeConfigOptions): CompiledConfig {
     secrets: secretsFromRecord(env),
     trustedProxies: options.trustedProxies ?? env.TRUSTED_PROXIES,
     defaultProvider: options.defaultProvider ?? env.DEFAULT_PROVIDER,
+    plugins: { ...options.plugins, ...(await loadPluginFiles(providers)) },
   });
 }

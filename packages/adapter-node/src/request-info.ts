@@ -11,6 +11,7 @@ export function requestInfoOf(req: IncomingMessage): RequestInfo {
     peer: req.socket.remoteAddress ?? "",
     // Node's parser has already refused a malformed or conflicting Content-Length (RFC 9112 §6.3).
     contentLength: length === undefined ? undefined : Number(length),
+    hasBody: hasBody(req),
   };
 }
 

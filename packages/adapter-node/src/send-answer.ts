@@ -12,7 +12,7 @@ export function sendAnswer(req: IncomingMessage, res: ServerResponse, answer: An
     res.destroy();
     return;
   }
-  const headers = [...answer.headers, "Content-Length", String(Buffer.byteLength(answer.body))];
+  const headers = [...answer.headers, "Content-Length", String(typeof answer.body === "string" ? Buffer.byteLength(answer.body) : answer.body.byteLength)];
   if (hasBody(req) && !req.readableEnded) {
     headers.push("Connection", "close");
     res.shouldKeepAlive = false;

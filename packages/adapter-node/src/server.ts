@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type CompiledConfig, createGateway, type Logger } from "@outpost/core";
+import type { CompiledConfig, Logger, Storage } from "@outpost/core";
+import { createNodeGateway } from "./node-gateway.js";
 import { createOutpostHandler, type OutpostHandler } from "./handler.js";
 import { createJsonLogger } from "./json-logger.js";
 import { hasBody } from "./request-info.js";
@@ -25,6 +26,8 @@ export interface StartOptions {
   readonly limits?: Partial<ServerLimits>;
   /** @default JSON lines on stdout */
   readonly logger?: Logger;
+  /** @default in-memory storage */
+  readonly storage?: Storage;
 }
 
 export interface RunningServer {
@@ -40,7 +43,7 @@ export interface RunningServer {
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const logger = options.logger ?? createJsonLogger({ secrets: options.config.secretValues });
-  const gateway = createGateway(options.config, { logger });
+  const gateway = createNodeGateway(options.config, { logger, storage: options.storage });
   const handler = createOutpostHandler({ gateway });
   const server = createServer(
     {

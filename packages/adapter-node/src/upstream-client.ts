@@ -14,7 +14,7 @@ export interface UpstreamRequest {
   readonly path: string;
   readonly method: string;
   readonly headers: readonly string[];
-  readonly body: Readable | undefined;
+  readonly body: Readable | Uint8Array | undefined;
   /** Time allowed until the response headers arrive. */
   readonly headersTimeoutMs: number;
   /**

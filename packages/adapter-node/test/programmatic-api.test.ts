@@ -31,7 +31,7 @@ describe("programmatic API: createOutpost for existing servers", () => {
 
   it("config given as objects, mounted in a plain node:http server", async () => {
     const sink = createLineSink();
-    const outpost = createOutpost({ providers: [provider()], env: { OBJ_TOKEN: "obj-secret" }, logger: createJsonLogger({ write: sink.write, warn: sink.write }) });
+    const outpost = await createOutpost({ providers: [provider()], env: { OBJ_TOKEN: "obj-secret" }, logger: createJsonLogger({ write: sink.write, warn: sink.write }) });
     const server = createServer(outpost.handler);
     servers.push(server);
     const url = await listen(server);
@@ -44,7 +44,7 @@ describe("programmatic API: createOutpost for existing servers", () => {
 
   it("config given as files, mounted in Express under /outpost; the rest of the app is untouched", async () => {
     const dir = providerDir({ "files.yaml": `name: files\nbase_url: ${upstream.url}/files\nauth: {type: api_key_header, env: FILE_KEY, header: X-Key}\n` });
-    const outpost = createOutpost({ providerDirs: [dir], env: { FILE_KEY: "file-secret" }, logger: createJsonLogger({ write: () => {} }) });
+    const outpost = await createOutpost({ providerDirs: [dir], env: { FILE_KEY: "file-secret" }, logger: createJsonLogger({ write: () => {} }) });
     const app = express();
     app.get("/hello", (_req, res) => void res.send("app"));
     app.use("/outpost", outpost.handler);
@@ -60,8 +60,8 @@ describe("programmatic API: createOutpost for existing servers", () => {
     expect(await (await fetch(`${url}/hello`)).text()).toBe("app");
   });
 
-  it("an invalid configuration throws ConfigError naming the field, before anything listens", () => {
-    expect(() => createOutpost({ providers: [{ ...provider(), forwading: {} }], env: { OBJ_TOKEN: "x" } })).toThrow(ConfigError);
-    expect(() => createOutpost({ providers: [provider()], env: {} })).toThrow(/auth\.env: secret OBJ_TOKEN is not set/);
+  it("an invalid configuration rejects with ConfigError naming the field, before anything listens", async () => {
+    await expect(createOutpost({ providers: [{ ...provider(), forwading: {} }], env: { OBJ_TOKEN: "x" } })).rejects.toThrow(ConfigError);
+    await expect(createOutpost({ providers: [provider()], env: {} })).rejects.toThrow(/auth\.env: secret OBJ_TOKEN is not set/);
   });
 });

@@ -1,77 +1,119 @@
 import type { CompiledConfig } from "./config/compiled-config.js";
 import type { ErrorCode } from "./errors/codes.js";
 import { GatewayError, toGatewayError } from "./errors/gateway-error.js";
-import { type Answer, errorAnswer } from "./http/answer.js";
+import { answerLength, errorAnswer, jsonAnswer } from "./http/answer.js";
 import { fetchThroughGateway, type FetchContext, type FetchLike } from "./http/fetch-entry.js";
 import { queryKeys, requestLogRecord, type RequestLogState } from "./logging/request-log.js";
-import { healthAnswer, isPublicRoute, managementRoute, providersAnswer } from "./management/endpoints.js";
+import { type DocsAssets, healthAnswer, managementPath, managementRoute, providersAnswer, readinessAnswer } from "./management/endpoints.js";
+import { openApiDocument } from "./management/openapi.js";
 import { authorizeRoute, canonicalTarget } from "./pipeline/authorize.js";
-import type { ForwardOutcome, ForwardPlan, Outcome } from "./pipeline/forward-plan.js";
+import type { Outcome } from "./pipeline/forward-plan.js";
 import { checkPsk, checkRequestShape, identifyHost, selectProvider } from "./pipeline/identify.js";
-import { headerValues, type RequestInfo } from "./pipeline/request-info.js";
-import { relayableResponseHeaders } from "./pipeline/headers.js";
-import { upstreamHeaders, upstreamTarget } from "./pipeline/upstream-request.js";
+import { idempotencyKeyOf, proceed } from "./pipeline/proceed.js";
+import type { AuthorisedRequest, GatewayRuntime, ProviderRuntime } from "./pipeline/request-context.js";
+import { headerValues, requestHasBody, type RequestInfo } from "./pipeline/request-info.js";
 import { type Clock, systemClock } from "./ports/clock.js";
 import { type Logger, silentLogger } from "./ports/logger.js";
+import type { Storage } from "./ports/storage.js";
+import { memoryStorage } from "./storage/memory-storage.js";
 
 export interface GatewayDeps {
   /** @default systemClock */
   readonly clock?: Clock;
+  /** @default memoryStorage() over the same clock */
+  readonly storage?: Storage;
   /** @default silentLogger */
   readonly logger?: Logger;
-  /** Upstream client for `gateway.fetch` (Workers, tests). @default globalThis.fetch */
+  /** Upstream client for `gateway.fetch` and token endpoints. @default globalThis.fetch */
   readonly fetch?: FetchLike;
   /** @default crypto.randomUUID */
   readonly newRequestId?: () => string;
+  /** Serves `GET /docs` and its assets; without it `/docs` is a 404. */
+  readonly docsAssets?: DocsAssets;
 }
 
 export interface Gateway {
   readonly config: CompiledConfig;
-  /** Decides one request: an answer to send, or a plan for the adapter to forward. */
+  readonly storage: Storage;
+  /** Decides one request: an answer, a plan for the adapter to forward, or a request for the body. */
   handle(info: RequestInfo): Promise<Outcome>;
   /** The same pipeline as a Web `fetch` handler, forwarding with the injected `fetch`. */
   fetch(request: Request, context: FetchContext): Promise<Response>;
+  /** Every credential value the providers may send right now (for scrubbing answers and logs). */
+  secretValues(): string[];
+}
+
+function providerRuntimes(config: CompiledConfig, storage: Storage, clock: Clock, fetch: FetchLike): Map<string, ProviderRuntime> {
+  const map = new Map<string, ProviderRuntime>();
+  for (const provider of config.providers.values()) {
+    const auth = provider.createAuth({ storage, clock, fetch });
+    const owned = new Set([...provider.defaultHeaders.map(([name]) => name.toLowerCase()), ...auth.headerNames]);
+    map.set(provider.name, { provider, auth, owned });
+  }
+  return map;
 }
 
 /** Creates the runtime-neutral gateway over a validated configuration and the host's ports. */
 export function createGateway(config: CompiledConfig, deps: GatewayDeps = {}): Gateway {
   const clock = deps.clock ?? systemClock;
+  const storage = deps.storage ?? memoryStorage({ clock });
   const logger = deps.logger ?? silentLogger;
+  const upstreamFetch = deps.fetch ?? ((request: Request) => fetch(request));
   const newRequestId = deps.newRequestId ?? (() => crypto.randomUUID());
+  const providers = providerRuntimes(config, storage, clock, upstreamFetch);
 
-  const log = (state: RequestLogState, status: number, errorCode: ErrorCode | undefined, outcome?: ForwardOutcome) =>
-    logger.request(
-      requestLogRecord(state, {
-        status,
-        errorCode,
-        endedAt: clock.now(),
-        upstreamMs: outcome?.upstreamMs,
-        bytesIn: outcome?.bytesIn ?? 0,
-        bytesOut: outcome?.bytesOut ?? 0,
-      }),
-    );
-
-  const proxyHeaders = (state: RequestLogState) => {
-    const headers = ["X-Request-Id", state.requestId];
-    if (state.provider) headers.push("X-Proxy-Provider", state.provider);
-    return headers;
+  const rt: GatewayRuntime = {
+    config,
+    providers,
+    storage,
+    clock,
+    logger,
+    log: (state, status, errorCode, outcome) =>
+      logger.request(
+        requestLogRecord(state, {
+          status,
+          errorCode,
+          endedAt: clock.now(),
+          upstreamMs: outcome?.upstreamMs,
+          bytesIn: outcome?.bytesIn ?? 0,
+          bytesOut: outcome?.bytesOut ?? 0,
+        }),
+      ),
+    proxyHeaders: (state) => (state.provider ? ["X-Request-Id", state.requestId, "X-Proxy-Provider", state.provider] : ["X-Request-Id", state.requestId]),
+    answer: (state, answer, errorCode) => {
+      const full = { ...answer, headers: [...answer.headers, ...rt.proxyHeaders(state)] };
+      rt.log(state, full.status, errorCode, { status: full.status, bytesIn: 0, bytesOut: answerLength(full) });
+      return { kind: "answer", answer: full };
+    },
   };
 
-  const answerWith = (state: RequestLogState, answer: Answer, errorCode?: ErrorCode): Outcome => {
-    const full = { ...answer, headers: [...answer.headers, ...proxyHeaders(state)] };
-    log(state, full.status, errorCode, { status: full.status, bytesIn: 0, bytesOut: full.body.length });
-    return { kind: "answer", answer: full };
+  const guarded = async (state: RequestLogState, step: () => Promise<Outcome>): Promise<Outcome> => {
+    try {
+      return await step();
+    } catch (thrown) {
+      const error = toGatewayError(thrown);
+      if (error.code === "PROXY_INTERNAL_ERROR") logger.warn(`internal error on request ${state.requestId}`);
+      return rt.answer(state, errorAnswer(error), error.code);
+    }
   };
 
+  /** Steps 1–9 (DESIGN §3), then the body when core must see it, then steps 10–14. */
   async function decide(info: RequestInfo, state: RequestLogState): Promise<Outcome> {
     checkRequestShape(info);
     const route = headerValues(info.headers, "x-provider").length === 0 ? managementRoute(info.method, info.target) : undefined;
-    if (route && isPublicRoute(route)) return answerWith(state, healthAnswer());
+    if (route === "healthz") return rt.answer(state, healthAnswer());
+    if (route === "readyz") return rt.answer(state, await readinessAnswer(storage));
     const { host, client } = identifyHost(info, config);
     state.client = client;
     state.host = host.id;
     checkPsk(info, host);
-    if (route === "providers") return answerWith(state, providersAnswer(config, host));
+    if (route === "providers") return rt.answer(state, providersAnswer(config, host));
+    if (route === "openapi") return rt.answer(state, jsonAnswer(200, openApiDocument(config, host)));
+    if (route === "docs") {
+      const asset = deps.docsAssets?.(managementPath(info.target));
+      if (!asset) throw new GatewayError("PROXY_NOT_FOUND", "no documentation UI is served here");
+      return rt.answer(state, asset);
+    }
     const provider = selectProvider(info, config, host);
     state.provider = provider.name;
     const target = canonicalTarget(info.target);
@@ -80,40 +122,26 @@ export function createGateway(config: CompiledConfig, deps: GatewayDeps = {}): G
     const allowed = authorizeRoute(info, provider, host, target.path);
     state.category = allowed.category;
     state.sensitive = allowed.sensitive;
+    const runtime = providers.get(provider.name) as ProviderRuntime;
+    const req: AuthorisedRequest = { method: info.method, headers: info.headers, contentLength: info.contentLength, state, host, runtime, target, route: allowed };
 
-    let auth;
-    try {
-      auth = await provider.auth.apply({ method: info.method, path: provider.basePath + target.path, query: target.query });
-    } catch (error) {
-      throw error instanceof GatewayError ? error : new GatewayError("PROXY_AUTH_ERROR", "could not obtain upstream credentials", { cause: error });
-    }
-    const upstream = upstreamTarget(provider, target.path, target.query, auth);
-    const plan: ForwardPlan = {
-      requestId: state.requestId,
-      provider,
-      host,
-      method: info.method,
-      origin: upstream.origin,
-      pathAndQuery: upstream.pathAndQuery,
-      headers: upstreamHeaders(provider, info.headers, auth),
-      contentLength: info.contentLength,
-      timeoutMs: provider.config.forwarding.timeout_ms,
-      maxBodyBytes: provider.config.forwarding.max_body_bytes,
-      responseHeaders: (upstreamHeaders) => {
-        const headers = relayableResponseHeaders(upstreamHeaders, provider.stripResponseHeaders);
-        headers.push("X-Proxy-Provider", provider.name, "X-Proxy-Cache", state.cache, "X-Request-Id", state.requestId);
-        return headers;
-      },
-      failure: (code) => {
-        const error = new GatewayError(code, FAILURE_MESSAGES[code] ?? "upstream request failed");
-        return errorAnswer(error, proxyHeaders(state));
-      },
-      finish: (outcome) => log(state, outcome.status, outcome.errorCode, outcome),
+    const needsBody = runtime.auth.needsBody === true || idempotencyKeyOf(req) !== undefined;
+    if (!needsBody || !requestHasBody(info)) return proceed(rt, req, needsBody ? new Uint8Array(0) : undefined);
+    const maxBytes = provider.config.forwarding.max_body_bytes;
+    return {
+      kind: "read-body",
+      maxBytes,
+      resume: (body) =>
+        guarded(state, async () => {
+          if (body.byteLength > maxBytes) {
+            throw new GatewayError("PROXY_PAYLOAD_TOO_LARGE", "request body is too large", { metadata: { max_body_bytes: maxBytes } });
+          }
+          return proceed(rt, req, body);
+        }),
     };
-    return { kind: "forward", plan };
   }
 
-  async function handle(info: RequestInfo): Promise<Outcome> {
+  function handle(info: RequestInfo): Promise<Outcome> {
     const state: RequestLogState = {
       requestId: newRequestId(),
       startedAt: clock.now(),
@@ -127,27 +155,15 @@ export function createGateway(config: CompiledConfig, deps: GatewayDeps = {}): G
       sensitive: undefined,
       cache: "BYPASS",
     };
-    try {
-      return await decide(info, state);
-    } catch (thrown) {
-      const error = toGatewayError(thrown);
-      if (error.code === "PROXY_INTERNAL_ERROR") logger.warn(`internal error on request ${state.requestId}`);
-      return answerWith(state, errorAnswer(error), error.code);
-    }
+    return guarded(state, () => decide(info, state));
   }
 
-  const upstreamFetch = deps.fetch ?? ((request: Request) => fetch(request));
   return {
     config,
+    storage,
     handle,
     fetch: (request, context) => fetchThroughGateway(handle, upstreamFetch, () => clock.now(), request, context),
+    secretValues: () => [...new Set([...config.secretValues, ...[...providers.values()].flatMap((p) => p.auth.secretValues())])],
   };
 }
 
-/** Fixed texts: transport errors carry URLs and query strings, so their own text is never shown (SEC-66). */
-const FAILURE_MESSAGES: Partial<Record<ErrorCode, string>> = {
-  PROXY_UPSTREAM_ERROR: "could not reach the upstream service",
-  PROXY_UPSTREAM_TIMEOUT: "the upstream service did not answer in time",
-  PROXY_PAYLOAD_TOO_LARGE: "request body is too large",
-  PROXY_BAD_REQUEST: "malformed request",
-};

@@ -22,7 +22,24 @@ export type { ErrorCode } from "./errors/codes.js";
 
 export { AUTH_MODULES } from "./auth/registry.js";
 export type { AuthType } from "./auth/registry.js";
-export type { AuthModule, AuthModuleDefinition, AuthInjection, AuthRequest, SecretRef } from "./auth/types.js";
+export { defineAuthModule, defineAuthPlugin } from "./auth/types.js";
+export type {
+  AuthModule,
+  AuthModuleContext,
+  AuthModuleDefinition,
+  AuthInjection,
+  AuthPlugin,
+  AuthRequest,
+  HeaderPair,
+  SecretRef,
+} from "./auth/types.js";
+export type { StandardSchemaV1 } from "./auth/standard-schema.js";
+export { BUILT_IN_AUTH_PLUGINS, isPluginPath } from "./auth/modules/plugin.js";
+export { totpPlugin } from "./auth/plugins/totp.js";
+export { bearerStoreKey, bearerStoreStaleSeedKey, setBearerStoreToken } from "./auth/modules/bearer-store.js";
+export { hmacSigningQuery } from "./auth/modules/hmac-signed.js";
+export { pluginFileReferences } from "./config/plugin-references.js";
+export type { PluginFileReference } from "./config/plugin-references.js";
 
 export { canonicalizePath } from "./policy/canonical-path.js";
 export type { CanonicalPathResult } from "./policy/canonical-path.js";
@@ -37,13 +54,31 @@ export { parseCidr } from "./host/cidr.js";
 export type { Cidr } from "./host/cidr.js";
 
 export type { RequestInfo } from "./pipeline/request-info.js";
-export type { ForwardPlan, ForwardOutcome, Outcome } from "./pipeline/forward-plan.js";
+export type { ForwardPlan, ForwardOutcome, Outcome, ResponseDecision } from "./pipeline/forward-plan.js";
 export type { Answer } from "./http/answer.js";
 export type { FetchContext, FetchLike } from "./http/fetch-entry.js";
+export type { DocsAssets } from "./management/endpoints.js";
+export { openApiDocument } from "./management/openapi.js";
+export type { OpenApiOptions } from "./management/openapi.js";
+export { OUTPOST_VERSION } from "./version.js";
+export {
+  basicCredentialForms,
+  compilePatterns,
+  createScrubber,
+  createScrubStream,
+  scrubText,
+  secretForms,
+} from "./scrub/index.js";
+export type { CompiledPatterns, Scrubber } from "./scrub/index.js";
 
 export { systemClock } from "./ports/clock.js";
 export type { Clock } from "./ports/clock.js";
 export { silentLogger } from "./ports/logger.js";
 export type { Logger } from "./ports/logger.js";
 export { secretsFromRecord } from "./ports/secrets.js";
+export type { Storage, StorageCapabilities, SetOptions, TokenWindow, TakeResult, ReserveResult } from "./ports/storage.js";
+export { memoryStorage, MEMORY_STORAGE_NAME } from "./storage/memory-storage.js";
+export type { MemoryStorageOptions } from "./storage/memory-storage.js";
+export { takeFromWindows, refill } from "./storage/token-bucket.js";
+export type { BucketState } from "./storage/token-bucket.js";
 export type { Secrets } from "./ports/secrets.js";

@@ -3,6 +3,7 @@
  * config loader once switched on, ship switched off, explain itself in a leading comment, and
  * keep the policy facts operators rely on.
  */
+import { memoryStorage, systemClock } from "@outpost/core";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -156,7 +157,7 @@ describe("provider catalogue: auth", () => {
   });
 
   it("injects the credential in the provider's header", async () => {
-    const inject = async (name: string) => (await all.providers.get(name)!.auth.apply({ method: "GET", path: "/", query: "" })).headers;
+    const inject = async (name: string) => (await all.providers.get(name)!.createAuth({ storage: memoryStorage(), clock: systemClock, fetch }).apply({ method: "GET", path: "/", query: "" })).headers;
     expect(await inject("github")).toEqual([["Authorization", `Bearer ${fakeSecret("GITHUB_TOKEN")}`]]);
     expect(await inject("anthropic")).toEqual([["x-api-key", fakeSecret("ANTHROPIC_API_KEY")]]);
     // Linear personal keys go raw, without "Bearer ".

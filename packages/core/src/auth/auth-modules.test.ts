@@ -1,3 +1,5 @@
+import { memoryStorage } from "../storage/memory-storage.js";
+import { systemClock } from "../ports/clock.js";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../config/load-config.js";
 import { ConfigError } from "../errors/config-error.js";
@@ -14,16 +16,28 @@ function moduleFor(auth: string | string[], env: Record<string, string> = {}): A
   const config = loadConfig({ providers: [{ file: "p.yaml", text }], secrets: secretsFromRecord(env) });
   const provider = config.providers.get("p");
   if (!provider) throw new Error("provider not loaded");
-  return provider.auth;
+  return provider.createAuth({ storage: memoryStorage(), clock: systemClock, fetch: () => Promise.reject(new Error("no network in this test")) });
 }
 
 const apply = async (module: AuthModule, request: AuthRequest = REQUEST) => module.apply(request);
 
 describe("auth modules", () => {
-  it("the registry has exactly the six built-in modules", () => {
+  it("the registry has exactly the built-in modules (bearer_redis is an alias of bearer_store)", () => {
     expect(Object.keys(AUTH_MODULES).sort()).toEqual(
-      ["api_key_header", "api_key_query", "basic_auth", "bearer_static", "custom_headers", "none"].sort(),
+      [
+        "api_key_header",
+        "api_key_query",
+        "basic_auth",
+        "bearer_redis",
+        "bearer_static",
+        "bearer_store",
+        "custom_headers",
+        "hmac_signed",
+        "none",
+        "oauth2_client_credentials",
+      ].sort(),
     );
+    expect(AUTH_MODULES.bearer_redis).toBe(AUTH_MODULES.bearer_store);
   });
 
   describe("none", () => {
@@ -33,7 +47,7 @@ describe("auth modules", () => {
       expect(await apply(module)).toEqual({ headers: [], query: [] });
       expect(module.headerNames).toEqual([]);
       expect(module.queryParams).toEqual([]);
-      expect(module.secretValues).toEqual([]);
+      expect(module.secretValues()).toEqual([]);
     });
   });
 
@@ -44,14 +58,14 @@ describe("auth modules", () => {
       expect(await apply(module)).toEqual({ headers: [["Authorization", "Bearer tok-123"]], query: [] });
       expect(module.headerNames).toEqual(["authorization"]);
       expect(module.queryParams).toEqual([]);
-      expect(module.secretValues).toEqual(["tok-123"]);
+      expect(module.secretValues()).toEqual(["tok-123"]);
     });
 
     it("honours header and prefix, and lower-cases the owned header name", async () => {
       const module = moduleFor(["type: bearer_static", "env: TOKEN", "header: X-Api-Token", 'prefix: "token "'], { TOKEN: "t" });
       expect(await apply(module)).toEqual({ headers: [["X-Api-Token", "token t"]], query: [] });
       expect(module.headerNames).toEqual(["x-api-token"]);
-      expect(module.secretValues).toEqual(["t"]);
+      expect(module.secretValues()).toEqual(["t"]);
     });
 
     it("an empty prefix sends the bare token", async () => {
@@ -62,7 +76,7 @@ describe("auth modules", () => {
     it("an inline value is still treated as a secret", async () => {
       const module = moduleFor("{type: bearer_static, value: inline-tok}");
       expect(await apply(module)).toEqual({ headers: [["Authorization", "Bearer inline-tok"]], query: [] });
-      expect(module.secretValues).toEqual(["inline-tok"]);
+      expect(module.secretValues()).toEqual(["inline-tok"]);
     });
   });
 
@@ -73,7 +87,7 @@ describe("auth modules", () => {
       expect(await apply(module)).toEqual({ headers: [["X-API-Key", "k-1"]], query: [] });
       expect(module.headerNames).toEqual(["x-api-key"]);
       expect(module.queryParams).toEqual([]);
-      expect(module.secretValues).toEqual(["k-1"]);
+      expect(module.secretValues()).toEqual(["k-1"]);
     });
 
     it("with a prefix", async () => {
@@ -94,7 +108,7 @@ describe("auth modules", () => {
       expect(await apply(module)).toEqual({ headers: [], query: [["api_key", "q-1"]] });
       expect(module.headerNames).toEqual([]);
       expect(module.queryParams).toEqual(["api_key"]);
-      expect(module.secretValues).toEqual(["q-1"]);
+      expect(module.secretValues()).toEqual(["q-1"]);
     });
 
     it("refuses a parameter name that would need encoding", () => {
@@ -112,7 +126,7 @@ describe("auth modules", () => {
       expect(await apply(module)).toEqual({ headers: [["Authorization", "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="]], query: [] });
       expect(module.headerNames).toEqual(["authorization"]);
       expect(module.queryParams).toEqual([]);
-      expect(module.secretValues).toEqual(["Aladdin", "open sesame", "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="]);
+      expect(module.secretValues()).toEqual(["Aladdin", "open sesame", "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="]);
     });
 
     it("the user_env/pass_env aliases give the same header", async () => {
@@ -127,7 +141,7 @@ describe("auth modules", () => {
       // Only the first colon separates the user-id; the password may contain more.
       const colon = moduleFor("{type: basic_auth, user_env: U, pass_env: P}", { U: "test", P: "123£:x" });
       expect(await apply(colon)).toEqual({ headers: [["Authorization", "Basic dGVzdDoxMjPCozp4"]], query: [] });
-      expect(colon.secretValues).toEqual(["test", "123£:x", "dGVzdDoxMjPCozp4"]);
+      expect(colon.secretValues()).toEqual(["test", "123£:x", "dGVzdDoxMjPCozp4"]);
     });
   });
 
@@ -148,7 +162,7 @@ describe("auth modules", () => {
       });
       expect(module.headerNames).toEqual(["x-api-key", "x-api-secret", "x-team"]);
       expect(module.queryParams).toEqual([]);
-      expect(module.secretValues).toEqual(["ck-1", "cs-2"]);
+      expect(module.secretValues()).toEqual(["ck-1", "cs-2"]);
     });
   });
 

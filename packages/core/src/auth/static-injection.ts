@@ -6,11 +6,12 @@ import type { AuthInjection, AuthModule, HeaderPair } from "./types.js";
  */
 export function staticAuthModule(type: string, headers: HeaderPair[], query: HeaderPair[], secretValues: string[]): AuthModule {
   const injection: AuthInjection = { headers, query };
+  const secrets = secretValues.filter((s) => s.length > 0);
   return {
     type,
     headerNames: headers.map(([name]) => name.toLowerCase()),
     queryParams: query.map(([name]) => name),
-    secretValues: secretValues.filter((s) => s.length > 0),
+    secretValues: () => secrets,
     apply: () => injection,
   };
 }

@@ -2,6 +2,11 @@ import type { ConfigIssue } from "../errors/config-error.js";
 
 const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
+/** Plain http is acceptable only to these (a `URL.hostname`): the bytes never leave the machine. */
+export function isLoopbackHostname(hostname: string): boolean {
+  return LOOPBACK_HOST.test(hostname);
+}
+
 export interface ParsedBaseUrl {
   readonly origin: string;
   readonly basePath: string;

@@ -1,4 +1,4 @@
-import type { AuthModule, HeaderPair } from "../auth/types.js";
+import type { AuthModule, AuthModuleContext, HeaderPair } from "../auth/types.js";
 import type { CidrTable } from "../host/cidr-table.js";
 import type { RoutePolicy } from "../policy/route-policy.js";
 import type { ProviderConfig } from "./provider-schema.js";
@@ -12,7 +12,12 @@ export interface CompiledProvider {
   readonly origin: string;
   /** `base_url`'s path without a trailing `/` ("" for none); every forwarded path starts with it. */
   readonly basePath: string;
-  readonly auth: AuthModule;
+  /** The `auth.type` from YAML. */
+  readonly authType: string;
+  /** Builds the provider's auth module over the gateway's runtime ports (once per gateway). */
+  createAuth(runtime: Omit<AuthModuleContext, "provider" | "secrets">): AuthModule;
+  /** Configured secret values this provider's credential uses (resolved at load). */
+  readonly staticSecrets: readonly string[];
   readonly policy: RoutePolicy;
   readonly defaultHeaders: readonly HeaderPair[];
   /** Lower-case names of upstream response headers the operator asked to drop. */

@@ -252,7 +252,7 @@ describe("loadConfig: auth blocks", () => {
 
   it("user_env/pass_env aliases are accepted", () => {
     const providers = [src("p.yaml", "name: p", "base_url: https://p.example", "auth: {type: basic_auth, user_env: U, pass_env: P}")];
-    expect(load({ providers, env: { U: "u", P: "p" } }).providers.get("p")?.auth.type).toBe("basic_auth");
+    expect(load({ providers, env: { U: "u", P: "p" } }).providers.get("p")?.authType).toBe("basic_auth");
   });
 
   it.each([

@@ -1,3 +1,5 @@
+import { BUILT_IN_AUTH_PLUGINS } from "../auth/modules/plugin.js";
+import type { AuthPlugin } from "../auth/types.js";
 import { ConfigError, type ConfigIssue } from "../errors/config-error.js";
 import { type Cidr, parseCidr } from "../host/cidr.js";
 import { createCidrTable } from "../host/cidr-table.js";
@@ -17,6 +19,11 @@ export interface LoadConfigOptions {
   readonly trustedProxies?: string | undefined;
   /** Provider for requests without `X-Provider` (`DEFAULT_PROVIDER`). */
   readonly defaultProvider?: string | undefined;
+  /**
+   * Auth plugins by the name `auth.module` uses, added to the built-in ones (`totp`). On Node,
+   * plugin files named in YAML are loaded by the adapter and passed here under their path as written.
+   */
+  readonly plugins?: Readonly<Record<string, AuthPlugin>> | undefined;
 }
 
 function envCidrs(text: string | undefined, issues: ConfigIssue[]): Cidr[] {
@@ -35,7 +42,7 @@ function envCidrs(text: string | undefined, issues: ConfigIssue[]): Cidr[] {
  */
 export function loadConfig(options: LoadConfigOptions): CompiledConfig {
   const issues: ConfigIssue[] = [];
-  const loaded = loadProviders(options.providers, options.secrets, issues);
+  const loaded = loadProviders(options.providers, options.secrets, issues, { ...BUILT_IN_AUTH_PLUGINS, ...options.plugins });
   const hosts = options.hosts ? loadHosts(options.hosts, options.secrets, loaded.knownNames, issues) : defaultHosts();
   const trusted = [...(hosts?.trustedProxies ?? []), ...envCidrs(options.trustedProxies, issues)];
   const defaultProvider = options.defaultProvider?.trim().toLowerCase() || undefined;
@@ -45,7 +52,7 @@ export function loadConfig(options: LoadConfigOptions): CompiledConfig {
   if (issues.length > 0 || !hosts) throw new ConfigError(issues);
 
   const secretValues = new Set<string>();
-  for (const provider of loaded.providers.values()) provider.auth.secretValues.forEach((s) => secretValues.add(s));
+  for (const provider of loaded.providers.values()) provider.staticSecrets.forEach((s) => secretValues.add(s));
   for (const host of hosts.hostList) if (host.psk) secretValues.add(host.psk);
 
   return {

@@ -1,9 +1,11 @@
-import { authModuleDefinition } from "../auth/registry.js";
+import { BUILT_IN_AUTH_PLUGINS } from "../auth/modules/plugin.js";
+import type { AuthPlugin } from "../auth/types.js";
 import type { ConfigIssue } from "../errors/config-error.js";
 import { compileRoutePolicy, PolicyCompileError, type RoutePolicy } from "../policy/route-policy.js";
 import type { Secrets } from "../ports/secrets.js";
 import { parseBaseUrl } from "./base-url.js";
 import type { CompiledProvider } from "./compiled-config.js";
+import { resolveAuth } from "./load-auth.js";
 import { ProviderSchema } from "./provider-schema.js";
 import { dotPath, validateAgainst } from "./validate.js";
 import { type ConfigSource, parseYamlSource, type ParsedYaml } from "./yaml-source.js";
@@ -27,7 +29,12 @@ function parse(source: ConfigSource, issues: ConfigIssue[]): ParsedYaml | undefi
 }
 
 /** Parses, validates and compiles every provider file, collecting every issue before failing. */
-export function loadProviders(sources: readonly ConfigSource[], secrets: Secrets, issues: ConfigIssue[]): ProviderLoadResult {
+export function loadProviders(
+  sources: readonly ConfigSource[],
+  secrets: Secrets,
+  issues: ConfigIssue[],
+  plugins: Readonly<Record<string, AuthPlugin>> = BUILT_IN_AUTH_PLUGINS,
+): ProviderLoadResult {
   const result: ProviderLoadResult = { providers: new Map(), knownNames: new Set(), warnings: [] };
   const firstFile = new Map<string, string>();
   for (const source of sources) {
@@ -57,13 +64,14 @@ export function loadProviders(sources: readonly ConfigSource[], secrets: Secrets
       if (!(error instanceof PolicyCompileError)) throw error;
       at(["forwarding", ...error.path], error.message);
     }
-    if (!config.enabled || "message" in base || !policy) continue;
+    const auth = resolveAuth(config.auth, plugins, parsed, source, issues);
+    if (!config.enabled || "message" in base || !policy || !auth) continue;
     if (base.insecure) result.warnings.push(`${source.file}: provider ${config.name} sends credentials over plain http (insecure_http: true)`);
 
-    const definition = authModuleDefinition(config.auth.type);
-    const missing = definition.secretRefs(config.auth).filter((ref) => {
+    const refs = auth.refs;
+    const missing = refs.filter((ref) => {
       const value = secrets.get(ref.env);
-      return value === undefined || value === "";
+      return ref.required !== false && (value === undefined || value === "");
     });
     for (const ref of missing) at(ref.path, `secret ${ref.env} is not set (or empty)`);
     if (missing.length > 0) continue;
@@ -74,7 +82,9 @@ export function loadProviders(sources: readonly ConfigSource[], secrets: Secrets
       config,
       origin: base.origin,
       basePath: base.basePath,
-      auth: definition.create(config.auth, secrets),
+      authType: config.auth.type,
+      createAuth: (runtime) => auth.create({ ...runtime, provider: config.name, secrets }),
+      staticSecrets: refs.map((ref) => secrets.get(ref.env) ?? "").filter((value) => value !== ""),
       policy,
       defaultHeaders: Object.entries(config.default_headers),
       stripResponseHeaders: new Set(config.strip_response_headers.map((h) => h.toLowerCase())),

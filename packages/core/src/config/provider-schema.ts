@@ -69,6 +69,8 @@ export const ProviderSchema = v.strictObject({
   insecure_http: v.optional(v.boolean(), false),
   default_headers: v.optional(v.record(HeaderName, HeaderValue), {}),
   strip_response_headers: v.optional(v.array(HeaderName), []),
+  /** Request headers that select data (e.g. `Stripe-Account`): part of the response-cache key (DESIGN §4.2). */
+  cache_vary: v.optional(v.array(HeaderName), []),
   auth: AuthSchema,
   forwarding: v.optional(ForwardingSchema, {}),
 });

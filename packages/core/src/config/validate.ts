@@ -31,10 +31,22 @@ export function validateAgainst<S extends v.GenericSchema>(
   source: ConfigSource,
   issues: ConfigIssue[],
 ): v.InferOutput<S> | undefined {
-  const result = v.safeParse(schema, parsed.value, { abortEarly: false });
+  return validateAt(schema, parsed.value, [], parsed, source, issues);
+}
+
+/** `validateAgainst` for the part of the document at `prefix` (e.g. a plugin's `auth.config`). */
+export function validateAt<S extends v.GenericSchema>(
+  schema: S,
+  value: unknown,
+  prefix: FieldPath,
+  parsed: ParsedYaml,
+  source: ConfigSource,
+  issues: ConfigIssue[],
+): v.InferOutput<S> | undefined {
+  const result = v.safeParse(schema, value, { abortEarly: false });
   if (result.success) return result.output;
   for (const issue of result.issues) {
-    const path = issuePath(issue);
+    const path = [...prefix, ...issuePath(issue)];
     issues.push({ file: source.file, line: parsed.lineOf(path), field: dotPath(path), message: describe(issue) });
   }
   return undefined;

@@ -1,12 +1,17 @@
 import type { ErrorCode } from "../errors/codes.js";
 import { GatewayError } from "../errors/gateway-error.js";
 
-/** A response the proxy produces itself (errors, management endpoints). */
+/** A response the proxy produces itself (errors, management endpoints, cache and idempotent replays). */
 export interface Answer {
   readonly status: number;
   /** Flattened `[name, value, …]` pairs. */
   readonly headers: readonly string[];
-  readonly body: string;
+  readonly body: string | Uint8Array;
+}
+
+/** Body size in bytes (UTF-8 for text). */
+export function answerLength(answer: Answer): number {
+  return typeof answer.body === "string" ? new TextEncoder().encode(answer.body).byteLength : answer.body.byteLength;
 }
 
 const JSON_HEADERS = ["Content-Type", "application/json; charset=utf-8", "Cache-Control", "no-store"];

@@ -1,21 +1,35 @@
 import type { CompiledConfig, CompiledHost } from "../config/compiled-config.js";
 import { jsonAnswer, type Answer } from "../http/answer.js";
 import { grantedProviders } from "../pipeline/identify.js";
+import type { Storage } from "../ports/storage.js";
 
 /** Paths answered by the proxy itself when a request carries no `X-Provider` (DESIGN §6). */
-export type ManagementRoute = "healthz" | "readyz" | "providers";
+export type ManagementRoute = "healthz" | "readyz" | "providers" | "openapi" | "docs";
 
 const ROUTES: Record<string, ManagementRoute> = {
   "/healthz": "healthz",
   "/readyz": "readyz",
   "/providers": "providers",
+  "/openapi.json": "openapi",
+  "/docs": "docs",
 };
+
+export function managementPath(target: string): string {
+  const q = target.indexOf("?");
+  return q === -1 ? target : target.slice(0, q);
+}
 
 export function managementRoute(method: string, target: string): ManagementRoute | undefined {
   if (method !== "GET" && method !== "HEAD") return undefined;
-  const q = target.indexOf("?");
-  return ROUTES[q === -1 ? target : target.slice(0, q)];
+  const path = managementPath(target);
+  return ROUTES[path] ?? (path.startsWith("/docs/") ? "docs" : undefined);
 }
+
+/**
+ * Swagger UI's page and assets, supplied by the adapter (Node serves them from its own package,
+ * so the page works with no internet); undefined where the runtime ships none.
+ */
+export type DocsAssets = (path: string) => Answer | undefined;
 
 /** Liveness and readiness need no identity: load balancers call them. */
 export function isPublicRoute(route: ManagementRoute): boolean {
@@ -31,7 +45,7 @@ export function providersAnswer(config: CompiledConfig, host: CompiledHost): Ans
       description: p.config.description ?? null,
       base_url: p.origin + p.basePath,
       mode: p.config.forwarding.mode,
-      auth_type: p.auth.type,
+      auth_type: p.authType,
     };
   });
   return jsonAnswer(200, { host: host.id, providers });
@@ -39,4 +53,20 @@ export function providersAnswer(config: CompiledConfig, host: CompiledHost): Ans
 
 export function healthAnswer(): Answer {
   return jsonAnswer(200, { status: "ok" });
+}
+
+/** Ready when storage answers within a bound: a hung backend must not hang the probe. */
+export async function readinessAnswer(storage: Storage, timeoutMs = 2_000): Promise<Answer> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("timeout")), timeoutMs);
+  });
+  try {
+    await Promise.race([storage.ping(), timeout]);
+    return jsonAnswer(200, { status: "ready", storage: storage.name });
+  } catch {
+    return jsonAnswer(503, { status: "unavailable", storage: storage.name });
+  } finally {
+    clearTimeout(timer);
+  }
 }

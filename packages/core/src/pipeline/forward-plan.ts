@@ -2,7 +2,7 @@ import type { CompiledHost, CompiledProvider } from "../config/compiled-config.j
 import type { ErrorCode } from "../errors/codes.js";
 import type { Answer } from "../http/answer.js";
 
-/** What the adapter reports when a forwarded exchange ends, for the request log. */
+/** What the adapter reports when a forwarded exchange ends. */
 export interface ForwardOutcome {
   readonly status: number;
   /** Set when the proxy, not the upstream, decided the status (timeouts, connection errors). */
@@ -11,12 +11,26 @@ export interface ForwardOutcome {
   readonly bytesOut: number;
   /** Time until upstream response headers, in ms; undefined when none arrived. */
   readonly upstreamMs?: number | undefined;
+  /** False when the agent or the upstream hung up before the body ended. @default true */
+  readonly complete?: boolean;
 }
+
+/** How the adapter answers once the upstream's status and headers are known. */
+export type ResponseDecision =
+  | {
+      readonly kind: "relay";
+      /** Headers for the agent's answer. */
+      readonly headers: string[];
+      /** Pass every body chunk to `capture` (the answer will be cached or kept for replay). */
+      readonly capture: boolean;
+    }
+  /** The upstream answer is replaced (an upstream 429 becomes the proxy's own, step 15). */
+  | { readonly kind: "answer"; readonly answer: Answer; readonly errorCode: ErrorCode };
 
 /**
  * Everything the adapter needs to move bytes for one allowed request. The decision is done; the
- * adapter sends exactly `method`, `origin` + `pathAndQuery` and `headers`, then relays the answer
- * through `responseHeaders` (DESIGN §1, "the hot path").
+ * adapter sends exactly `method`, `origin` + `pathAndQuery`, `headers` and the body, then
+ * relays the answer as `respond` says (DESIGN §1, "the hot path").
  */
 export interface ForwardPlan {
   readonly requestId: string;
@@ -31,17 +45,25 @@ export interface ForwardPlan {
   readonly headers: readonly string[];
   /** Declared request body length to forward, or undefined (none, or chunked). */
   readonly contentLength: number | undefined;
+  /** The request body when core has already read it (idempotency, body signing): send these bytes. */
+  readonly body: Uint8Array | undefined;
   /** Upstream response-headers timeout. */
   readonly timeoutMs: number;
   readonly maxBodyBytes: number;
-  /** Headers for the agent's answer, given the upstream's status and flattened headers. */
-  responseHeaders(upstreamHeaders: readonly string[]): string[];
+  respond(status: number, upstreamHeaders: readonly string[]): ResponseDecision;
+  /** Receives the relayed body when `respond` asked for it. */
+  capture(chunk: Uint8Array): void;
   /** An error answer for this request (upstream failure, timeout, body too large). */
   failure(code: ErrorCode): Answer;
-  /** Emits the request's log line; call exactly once when the exchange ends. */
-  finish(outcome: ForwardOutcome): void;
+  /** Logs the request and performs the storage writes of step 17; call exactly once. */
+  finish(outcome: ForwardOutcome): Promise<void>;
 }
 
 export type Outcome =
   | { readonly kind: "answer"; readonly answer: Answer }
-  | { readonly kind: "forward"; readonly plan: ForwardPlan };
+  | { readonly kind: "forward"; readonly plan: ForwardPlan }
+  /**
+   * Core must see the body before deciding (an `Idempotency-Key`, a body-signing credential).
+   * The adapter reads at most `maxBytes + 1` bytes and resumes with them; more is a 413.
+   */
+  | { readonly kind: "read-body"; readonly maxBytes: number; resume(body: Uint8Array): Promise<Outcome> };

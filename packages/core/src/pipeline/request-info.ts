@@ -15,6 +15,12 @@ export interface RequestInfo {
   readonly peer: string;
   /** Declared `Content-Length`, or undefined when absent (no body, or chunked). */
   readonly contentLength: number | undefined;
+  /** A body follows (a positive length, or chunked framing). @default contentLength > 0 */
+  readonly hasBody?: boolean;
+}
+
+export function requestHasBody(info: RequestInfo): boolean {
+  return info.hasBody ?? (info.contentLength ?? 0) > 0;
 }
 
 /** Every value of a header, matched case-insensitively; `lowerName` must be lower case. */

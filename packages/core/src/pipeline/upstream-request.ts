@@ -3,22 +3,11 @@ import { fail } from "../http/answer.js";
 import type { AuthInjection } from "../auth/types.js";
 import { forwardableRequestHeaders } from "./headers.js";
 import { injectQuery } from "./query.js";
+import type { ProviderRuntime } from "./request-context.js";
 
 export interface UpstreamTarget {
   readonly origin: string;
   readonly pathAndQuery: string;
-}
-
-/** Names the proxy sets itself, computed once per provider. */
-const ownedCache = new WeakMap<CompiledProvider, ReadonlySet<string>>();
-
-function ownedHeaders(provider: CompiledProvider): ReadonlySet<string> {
-  let owned = ownedCache.get(provider);
-  if (!owned) {
-    owned = new Set([...provider.defaultHeaders.map(([name]) => name.toLowerCase()), ...provider.auth.headerNames]);
-    ownedCache.set(provider, owned);
-  }
-  return owned;
 }
 
 /**
@@ -37,9 +26,9 @@ export function upstreamTarget(provider: CompiledProvider, path: string, query: 
 }
 
 /** Steps 13–14: the agent's forwardable headers, then `default_headers`, then the credential. */
-export function upstreamHeaders(provider: CompiledProvider, agentHeaders: readonly string[], auth: AuthInjection): string[] {
-  const headers = forwardableRequestHeaders(agentHeaders, ownedHeaders(provider));
-  for (const [name, value] of provider.defaultHeaders) headers.push(name, value);
+export function upstreamHeaders(runtime: ProviderRuntime, agentHeaders: readonly string[], auth: AuthInjection): string[] {
+  const headers = forwardableRequestHeaders(agentHeaders, runtime.owned);
+  for (const [name, value] of runtime.provider.defaultHeaders) headers.push(name, value);
   for (const [name, value] of auth.headers) headers.push(name, value);
   return headers;
 }

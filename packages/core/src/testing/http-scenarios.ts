@@ -9,6 +9,7 @@ import { identityScenarios } from "./scenarios/identity.js";
 import { leakForms } from "./scenarios/leaks.js";
 import { pathScenarios } from "./scenarios/paths.js";
 import { rawScenarios } from "./scenarios/raw.js";
+import { statefulScenarios } from "./scenarios/stateful.js";
 import { upstreamFailureScenarios } from "./scenarios/upstream-failures.js";
 
 /**
@@ -59,6 +60,7 @@ export function describeHttpScenarios(harness: ScenarioHarness): void {
     describe("headers", () => headerScenarios(ctx));
     describe("upstream failures", () => upstreamFailureScenarios(ctx));
     describe("parser level", () => rawScenarios(ctx));
+    describe("stateful: cache, idempotency, rate limits, cooldown", () => statefulScenarios(ctx));
 
     it("no secret or PSK appears in any answer, log line or evil-origin record of the whole suite", () => {
       const jiraBasic = `${secrets.JIRA_USER}:${secrets.JIRA_TOKEN}`;

@@ -4,6 +4,8 @@
  */
 export { createFakeClock } from "./fake-clock.js";
 export type { FakeClock } from "./fake-clock.js";
+export { describeStorageConformance } from "./storage-conformance.js";
+export type { StorageConformanceOptions } from "./storage-conformance.js";
 export { describeHttpScenarios } from "./http-scenarios.js";
 export type {
   ScenarioHarness,

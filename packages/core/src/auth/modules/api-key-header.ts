@@ -12,7 +12,7 @@ export const apiKeyHeaderAuth = defineAuthModule({
     prefix: v.optional(HeaderValue, ""),
   }),
   secretRefs: (c) => [{ path: ["auth", "env"], env: c.env }],
-  create: (c, secrets) => {
+  create: (c, { secrets }) => {
     const key = requireSecret(secrets, c.env);
     return staticAuthModule("api_key_header", [[c.header, c.prefix + key]], [], [key]);
   },

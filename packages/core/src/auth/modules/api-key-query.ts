@@ -11,7 +11,7 @@ export const apiKeyQueryAuth = defineAuthModule({
     param: v.pipe(NonEmptyString, v.regex(/^[A-Za-z0-9._~-]+$/, "must be a plain query parameter name")),
   }),
   secretRefs: (c) => [{ path: ["auth", "env"], env: c.env }],
-  create: (c, secrets) => {
+  create: (c, { secrets }) => {
     const key = requireSecret(secrets, c.env);
     return staticAuthModule("api_key_query", [], [[c.param, key]], [key]);
   },

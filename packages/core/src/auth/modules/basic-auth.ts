@@ -22,7 +22,7 @@ export const basicAuth = defineAuthModule({
     { path: ["auth", c.username_env ? "username_env" : "user_env"], env: (c.username_env ?? c.user_env) as string },
     { path: ["auth", c.password_env ? "password_env" : "pass_env"], env: (c.password_env ?? c.pass_env) as string },
   ],
-  create: (c, secrets) => {
+  create: (c, { secrets }) => {
     const user = requireSecret(secrets, (c.username_env ?? c.user_env) as string);
     const pass = requireSecret(secrets, (c.password_env ?? c.pass_env) as string);
     // RFC 7617 §2: the user-id and password are joined by ":" and encoded as UTF-8 base64.

@@ -17,7 +17,7 @@ export const bearerStaticAuth = defineAuthModule({
     v.check((c) => (c.env === undefined) !== (c.value === undefined), "needs exactly one of env or value"),
   ),
   secretRefs: (c) => (c.env === undefined ? [] : [{ path: ["auth", "env"], env: c.env }]),
-  create: (c, secrets) => {
+  create: (c, { secrets }) => {
     const token = c.value ?? requireSecret(secrets, c.env as string);
     return staticAuthModule("bearer_static", [[c.header, c.prefix + token]], [], [token]);
   },

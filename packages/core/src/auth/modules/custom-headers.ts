@@ -21,7 +21,7 @@ export const customHeadersAuth = defineAuthModule({
     Object.entries(c.headers).flatMap(([name, source]) =>
       "env" in source ? [{ path: ["auth", "headers", name, "env"], env: source.env }] : [],
     ),
-  create: (c, secrets) => {
+  create: (c, { secrets }) => {
     const headers: HeaderPair[] = [];
     const secretValues: string[] = [];
     for (const [name, source] of Object.entries(c.headers)) {

@@ -16,7 +16,7 @@ function hex(bytes: number): string {
 
 /** Random sentinels per run (`SNTL_<NAME>_<hex>`), so a leak is found by scanning, never guessed. */
 export function createScenarioSecrets(): Record<string, string> {
-  const names = ["GH_TOKEN", "STRIPE_KEY", "LEGACY_KEY", "JIRA_USER", "JIRA_TOKEN", "CUSTOM_KEY", "DEAD_KEY", "PSK_R", "PSK_X"];
+  const names = ["GH_TOKEN", "STRIPE_KEY", "LEGACY_KEY", "JIRA_USER", "JIRA_TOKEN", "CUSTOM_KEY", "DEAD_KEY", "LIMITED_KEY", "PSK_R", "PSK_X"];
   return Object.fromEntries(names.map((name) => [name, `SNTL_${name}_${hex(16)}`]));
 }
 
@@ -86,6 +86,23 @@ auth:
       `name: dead
 base_url: ${closedUrl}/dead
 auth: {type: bearer_static, env: DEAD_KEY}
+`,
+    ),
+    source(
+      "limited.yaml",
+      `name: limited
+base_url: ${upstreamUrl}/limited
+auth: {type: bearer_static, env: LIMITED_KEY}
+forwarding:
+  mode: transparent
+  treat_writes_as_sensitive: false
+  default_cache_ttl: 60
+  queue_timeout_ms: 0
+  rate_limits:
+    capped: [{capacity: 3, window_ms: 60000}]
+  allow:
+    - {pattern: "/capped/**", methods: [GET], category: capped}
+    - {pattern: "/cooling/**", methods: [GET], category: cooling}
 `,
     ),
     source(

@@ -1,0 +1,11 @@
+/**
+ * Every storage key core writes, in one place. Keys are built from configuration (provider,
+ * category, host id) and fixed-size hashes of agent input, so an agent cannot choose a key nor
+ * make one arbitrarily long (invariant 8).
+ */
+export const storageKeys = {
+  rateLimit: (provider: string, category: string) => `outpost:rl:${provider}:${category}`,
+  cooldown: (provider: string, category: string) => `outpost:cooldown:${provider}:${category}`,
+  cache: (hash: string) => `outpost:cache:${hash}`,
+  idempotency: (provider: string, hostId: string, keyHash: string) => `outpost:idem:${provider}:${hostId}:${keyHash}`,
+} as const;
