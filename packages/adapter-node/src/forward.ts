@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
-import type { Answer, ErrorCode, ForwardOutcome, ForwardPlan } from "@outpost/core";
+import type { Answer, ErrorCode, ForwardOutcome, ForwardPlan, Scrubber } from "@outpost/core";
 import { BodyLimit } from "./body-limit.js";
 import { hasBody } from "./request-info.js";
 import { sendAnswer } from "./send-answer.js";
@@ -35,27 +35,45 @@ function declaredLength(headers: readonly string[]): number | undefined {
   return undefined;
 }
 
+/** What happens to each relayed chunk: scrubbing (credentials masked), then capture (cache, replay). */
+interface BodyHooks {
+  readonly scrubber: Scrubber | undefined;
+  readonly capture: ((chunk: Uint8Array) => void) | undefined;
+}
+
 /**
  * `pipe` with explicit teardown rather than `stream.pipeline`, which halves throughput on small
  * answers here (measured). An upstream that fails mid-body ends the agent's connection early and
  * nothing is appended (SEC-66); an agent that leaves stops the upstream transfer.
  */
-function relay(body: Readable, res: ServerResponse, headers: readonly string[], capture: ((chunk: Uint8Array) => void) | undefined, done: (bytesOut: number, complete: boolean) => void): void {
+function relay(body: Readable, res: ServerResponse, headers: readonly string[], hooks: BodyHooks, done: (bytesOut: number, complete: boolean) => void): void {
   const declared = declaredLength(headers);
   let counted = 0;
-  if (declared === undefined || capture) {
-    body.on("data", (chunk: Buffer) => {
-      counted += chunk.length;
-      capture?.(chunk);
-    });
-  }
   body.on("error", () => res.destroy());
   res.once("close", () => {
     const complete = res.writableFinished;
     if (!complete) discard(body);
     done(complete ? (declared ?? counted) : counted, complete);
   });
-  body.pipe(res);
+  if (!hooks.scrubber && !hooks.capture) {
+    if (declared === undefined) body.on("data", (chunk: Buffer) => (counted += chunk.length));
+    body.pipe(res);
+    return;
+  }
+  const emit = (chunk: Uint8Array) => {
+    if (chunk.byteLength === 0) return true;
+    counted += chunk.byteLength;
+    hooks.capture?.(chunk);
+    return res.write(chunk);
+  };
+  body.on("data", (chunk: Buffer) => {
+    if (!emit(hooks.scrubber ? hooks.scrubber.push(chunk) : chunk)) body.pause();
+  });
+  res.on("drain", () => body.resume());
+  body.once("end", () => {
+    if (hooks.scrubber) emit(hooks.scrubber.flush());
+    res.end();
+  });
 }
 
 /** The request body to send: bytes core already read, the raw stream, or the stream under a limit. */
@@ -116,8 +134,8 @@ export function forward(plan: ForwardPlan, req: IncomingMessage, res: ServerResp
           return finish({ status: upstream.status, bytesOut: 0, upstreamMs });
         }
         if (isStreamed(decision.headers)) res.flushHeaders();
-        const capture = decision.capture ? (chunk: Uint8Array) => plan.capture(chunk) : undefined;
-        relay(upstream.body, res, decision.headers, capture, (bytesOut, complete) => finish({ status: upstream.status, bytesOut, upstreamMs, complete }));
+        const hooks = { scrubber: decision.scrubber, capture: decision.capture ? (chunk: Uint8Array) => plan.capture(chunk) : undefined };
+        relay(upstream.body, res, decision.headers, hooks, (bytesOut, complete) => finish({ status: upstream.status, bytesOut, upstreamMs, complete }));
       },
       (error: unknown) => {
         const code: ErrorCode = limit?.exceeded ? "PROXY_PAYLOAD_TOO_LARGE" : isTimeout(error) ? "PROXY_UPSTREAM_TIMEOUT" : "PROXY_UPSTREAM_ERROR";

@@ -82,6 +82,8 @@ describe("stateful auth end to end (Node server)", () => {
   describe("oauth2_client_credentials", () => {
     const sentinels = createSentinels(["client_secret", "token_one", "token_two", "token_three"]);
     let endpoint: TokenEndpoint;
+    // One server (one token cache) for the whole describe: its tests run in order on it.
+    let proxy: RunningServer;
 
     beforeAll(async () => {
       endpoint = await startTokenEndpoint([sentinels.token_one!, sentinels.token_two!, sentinels.token_three!]);
@@ -99,20 +101,17 @@ describe("stateful auth end to end (Node server)", () => {
         providers: [{ file: "oauth.yaml", text }],
         secrets: secretsFromRecord({ OAUTH_CLIENT_ID: "client-e2e", OAUTH_CLIENT_SECRET: sentinels.client_secret }),
       });
-      server = await startServer({ config, port: 0, logger: logger() });
+      proxy = await startServer({ config, port: 0, logger: logger() });
     });
     afterAll(async () => {
-      await server?.close(1000);
-      server = undefined;
+      await proxy.close(1000);
       await endpoint.close();
     });
-    // This describe keeps one server (one token cache) across its tests, in order.
-    afterEach(() => {});
 
     const answers: Answer[] = [];
 
     it("50 concurrent requests with a cold cache: one mint, every forwarded request carries it", async () => {
-      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => call(server!, "oauth", `/v1/items/${i}`)));
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => call(proxy, "oauth", `/v1/items/${i}`)));
       answers.push(...results);
       expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
       expect(endpoint.mints).toHaveLength(1);
@@ -128,13 +127,11 @@ describe("stateful auth end to end (Node server)", () => {
     });
 
     it("an upstream 401 drops the token: the next request mints a new one", async () => {
-      const rejected = await call(server!, "oauth", "/v1/status/401");
+      const rejected = await call(proxy, "oauth", "/v1/status/401");
       answers.push(rejected);
       expect(rejected.status).toBe(401);
       expect(endpoint.mints).toHaveLength(1);
-      // onResponse runs as the answer is relayed; give it a moment to delete the cached token.
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const next = await call(server!, "oauth", "/v1/after");
+      const next = await call(proxy, "oauth", "/v1/after");
       answers.push(next);
       expect(next.status).toBe(200);
       expect(endpoint.mints).toHaveLength(2);
@@ -148,7 +145,7 @@ describe("stateful auth end to end (Node server)", () => {
     });
 
     it("an upstream that echoes the minted token back is scrubbed (needs the response scrubber)", async () => {
-      const echoed = await call(server!, "oauth", "/v1/echo-secret");
+      const echoed = await call(proxy, "oauth", "/v1/echo-secret");
       expect(echoed.status).toBe(200);
       expect(findLeaks(everything([echoed]), sentinels)).toEqual([]);
       expect(findLeaks(sink.text(), sentinels)).toEqual([]);

@@ -10,6 +10,7 @@ import { authorizeRoute, canonicalTarget } from "./pipeline/authorize.js";
 import type { Outcome } from "./pipeline/forward-plan.js";
 import { checkPsk, checkRequestShape, identifyHost, selectProvider } from "./pipeline/identify.js";
 import { idempotencyKeyOf, proceed } from "./pipeline/proceed.js";
+import { scrubPatternSource } from "./pipeline/scrubbing.js";
 import type { AuthorisedRequest, GatewayRuntime, ProviderRuntime } from "./pipeline/request-context.js";
 import { headerValues, requestHasBody, type RequestInfo } from "./pipeline/request-info.js";
 import { type Clock, systemClock } from "./ports/clock.js";
@@ -48,7 +49,8 @@ function providerRuntimes(config: CompiledConfig, storage: Storage, clock: Clock
   for (const provider of config.providers.values()) {
     const auth = provider.createAuth({ storage, clock, fetch });
     const owned = new Set([...provider.defaultHeaders.map(([name]) => name.toLowerCase()), ...auth.headerNames]);
-    map.set(provider.name, { provider, auth, owned });
+    const patterns = scrubPatternSource(auth);
+    map.set(provider.name, { provider, auth, owned, scrubPatterns: provider.config.scrub_responses ? patterns : () => undefined });
   }
   return map;
 }

@@ -47,11 +47,10 @@ export async function settle(turns = 5): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-/** Waits (in real time, bounded) until `condition` holds. */
-export async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error("waitFor: condition not met in time");
+/** Waits (about `turns` real milliseconds at most) until `condition` holds; the fake clock does not move. */
+export async function waitFor(condition: () => boolean, turns = 2_000): Promise<void> {
+  for (let i = 0; !condition(); i++) {
+    if (i >= turns) throw new Error("waitFor: condition not met in time");
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }

@@ -69,6 +69,11 @@ export const ProviderSchema = v.strictObject({
   insecure_http: v.optional(v.boolean(), false),
   default_headers: v.optional(v.record(HeaderName, HeaderValue), {}),
   strip_response_headers: v.optional(v.array(HeaderName), []),
+  /**
+   * Replace every configured secret and minted token in upstream answers (invariant 1). Off only
+   * for providers whose answers must stay byte-exact and cannot carry a credential.
+   */
+  scrub_responses: v.optional(v.boolean(), true),
   /** Request headers that select data (e.g. `Stripe-Account`): part of the response-cache key (DESIGN §4.2). */
   cache_vary: v.optional(v.array(HeaderName), []),
   auth: AuthSchema,

@@ -2,6 +2,7 @@ import type { ErrorCode } from "../errors/codes.js";
 import { concatBytes } from "../internal/bytes.js";
 import type { ForwardPlan, Outcome } from "../pipeline/forward-plan.js";
 import type { RequestInfo } from "../pipeline/request-info.js";
+import type { Scrubber } from "../scrub/scrubber.js";
 import type { Answer } from "./answer.js";
 
 export type FetchLike = (request: Request) => Promise<Response>;
@@ -59,6 +60,19 @@ async function readBounded(body: ReadableStream<Uint8Array> | null, limit: numbe
   }
   if (size > limit) await reader.cancel().catch(() => {});
   return concatBytes(chunks, size);
+}
+
+function scrubbing(scrubber: Scrubber): TransformStream<Uint8Array, Uint8Array> {
+  return new TransformStream({
+    transform: (chunk, controller) => {
+      const out = scrubber.push(chunk);
+      if (out.byteLength > 0) controller.enqueue(out);
+    },
+    flush: (controller) => {
+      const tail = scrubber.flush();
+      if (tail.byteLength > 0) controller.enqueue(tail);
+    },
+  });
 }
 
 /** Counts bytes through a Web stream and fails it past `limit` (chunked bodies have no length to check up front). */
@@ -160,7 +174,8 @@ async function forward(plan: ForwardPlan, upstreamFetch: FetchLike, request: Req
     finish(0, true);
     return new Response(null, { status: upstream.status, headers: responseHeaders });
   }
-  const relayed = upstream.body.pipeThrough(
+  const scrubbed = decision.scrubber ? upstream.body.pipeThrough(scrubbing(decision.scrubber)) : upstream.body;
+  const relayed = scrubbed.pipeThrough(
     counting(Number.MAX_SAFE_INTEGER, (n) => finish(n, true), decision.capture ? (chunk) => plan.capture(chunk) : undefined),
   );
   return new Response(relayed, { status: upstream.status, headers: responseHeaders });

@@ -1,6 +1,7 @@
 import type { CompiledHost, CompiledProvider } from "../config/compiled-config.js";
 import type { ErrorCode } from "../errors/codes.js";
 import type { Answer } from "../http/answer.js";
+import type { Scrubber } from "../scrub/scrubber.js";
 
 /** What the adapter reports when a forwarded exchange ends. */
 export interface ForwardOutcome {
@@ -23,6 +24,11 @@ export type ResponseDecision =
       readonly headers: string[];
       /** Pass every body chunk to `capture` (the answer will be cached or kept for replay). */
       readonly capture: boolean;
+      /**
+       * Pass the body through this before relaying it (and before `capture`): it replaces every
+       * credential, also across chunk boundaries, keeping the byte length.
+       */
+      readonly scrubber: Scrubber | undefined;
     }
   /** The upstream answer is replaced (an upstream 429 becomes the proxy's own, step 15). */
   | { readonly kind: "answer"; readonly answer: Answer; readonly errorCode: ErrorCode };

@@ -9,6 +9,20 @@ import { completeIdempotency, type IdempotencyClaim, releaseIdempotency } from "
 import type { AuthorisedRequest, GatewayRuntime } from "./request-context.js";
 import { headerValues } from "./request-info.js";
 import { encodeStoredResponse, isStorable, MAX_CACHE_ENTRY_BYTES } from "./response-cache.js";
+import { type CompiledPatterns, createScrubber, SAME_LENGTH, scrubText } from "../scrub/scrubber.js";
+
+/** Scrubs header values in place; returns how many replacements were made. */
+function scrubHeaderValues(headers: string[], patterns: CompiledPatterns): number {
+  let count = 0;
+  for (let i = 1; i < headers.length; i += 2) {
+    const result = scrubText(headers[i] as string, patterns);
+    if (result.replacements > 0) {
+      headers[i] = result.text;
+      count += result.replacements;
+    }
+  }
+  return count;
+}
 
 export interface PlanParts {
   readonly origin: string;
@@ -66,11 +80,14 @@ export function buildPlan(rt: GatewayRuntime, req: AuthorisedRequest, parts: Pla
       const error = upstreamRateLimited(ms, route.category);
       return { kind: "answer", answer: errorAnswer(error, rt.proxyHeaders(state)), errorCode: error.code };
     }
+    const patterns = runtime.scrubPatterns();
     const relayed = relayableResponseHeaders(headers, provider.stripResponseHeaders);
+    const redacted = patterns ? scrubHeaderValues(relayed, patterns) : 0;
     relayed.push("X-Proxy-Provider", provider.name, "X-Proxy-Cache", state.cache, "X-Request-Id", state.requestId);
+    if (redacted > 0) relayed.push("X-Proxy-Redacted", String(redacted));
     const cacheable = parts.cacheKey !== undefined && isStorable(status, headers);
     const replayable = parts.claim !== undefined && status < 500;
-    return { kind: "relay", headers: relayed, capture: cacheable || replayable };
+    return { kind: "relay", headers: relayed, capture: cacheable || replayable, scrubber: patterns ? createScrubber(patterns, SAME_LENGTH) : undefined };
   };
 
   const store = async (outcome: ForwardOutcome) => {

@@ -1,4 +1,5 @@
 import type { AuthModule } from "../auth/types.js";
+import type { CompiledPatterns } from "../scrub/scrubber.js";
 import type { CompiledConfig, CompiledHost, CompiledProvider } from "../config/compiled-config.js";
 import type { ErrorCode } from "../errors/codes.js";
 import type { Answer } from "../http/answer.js";
@@ -15,6 +16,8 @@ export interface ProviderRuntime {
   readonly auth: AuthModule;
   /** Lower-case header names the proxy sets itself (default headers, credential). */
   readonly owned: ReadonlySet<string>;
+  /** Patterns scrubbed from this provider's answers; undefined when scrubbing is off or nothing to scrub. */
+  scrubPatterns(): CompiledPatterns | undefined;
 }
 
 /** What every request shares: configuration and ports. */

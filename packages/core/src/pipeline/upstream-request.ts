@@ -10,6 +10,11 @@ export interface UpstreamTarget {
   readonly pathAndQuery: string;
 }
 
+function dropHeader(headers: string[], lowerName: string): string[] {
+  for (let i = headers.length - 2; i >= 0; i -= 2) if ((headers[i] as string).toLowerCase() === lowerName) headers.splice(i, 2);
+  return headers;
+}
+
 /**
  * Step 14: the upstream target is built with the URL API and then checked, never trusted: its
  * origin must be the provider's and its path must be exactly `base_url`'s path + the canonical
@@ -28,6 +33,8 @@ export function upstreamTarget(provider: CompiledProvider, path: string, query: 
 /** Steps 13–14: the agent's forwardable headers, then `default_headers`, then the credential. */
 export function upstreamHeaders(runtime: ProviderRuntime, agentHeaders: readonly string[], auth: AuthInjection): string[] {
   const headers = forwardableRequestHeaders(agentHeaders, runtime.owned);
+  // A compressed body cannot be scrubbed of credentials: ask for the identity encoding instead.
+  if (runtime.scrubPatterns()) dropHeader(headers, "accept-encoding").push("Accept-Encoding", "identity");
   for (const [name, value] of runtime.provider.defaultHeaders) headers.push(name, value);
   for (const [name, value] of auth.headers) headers.push(name, value);
   return headers;

@@ -14,5 +14,6 @@ export {
   scrubText,
   CompiledPatterns,
   DEFAULT_REPLACEMENT,
+  SAME_LENGTH,
 } from "./scrubber.js";
 export type { Scrubber } from "./scrubber.js";

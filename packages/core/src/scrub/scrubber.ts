@@ -25,6 +25,13 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const EMPTY = new Uint8Array(0);
 
+/**
+ * Replace each match by as many `*` bytes as it had: the body keeps its length, so a streamed
+ * answer keeps its upstream `Content-Length` (and HEAD/Range semantics) while being scrubbed.
+ */
+export const SAME_LENGTH = Symbol("same-length");
+const MASK_BYTE = 0x2a;
+
 /** The default replacement text. */
 export const DEFAULT_REPLACEMENT = "[REDACTED]";
 
@@ -227,8 +234,8 @@ const compiled = (patterns: PatternInput): CompiledPatterns =>
  * A scrubber for one response body. Pass a {@link CompiledPatterns} (from {@link compilePatterns})
  * to share the automaton between responses; a string array is compiled on every call.
  */
-export function createScrubber(patterns: PatternInput, replacement: string = DEFAULT_REPLACEMENT): Scrubber {
-  return new StreamScrubber(compiled(patterns), encoder.encode(replacement));
+export function createScrubber(patterns: PatternInput, replacement: string | typeof SAME_LENGTH = DEFAULT_REPLACEMENT): Scrubber {
+  return new StreamScrubber(compiled(patterns), replacement === SAME_LENGTH ? undefined : encoder.encode(replacement));
 }
 
 /** Scrubs a whole text at once. */
@@ -292,14 +299,15 @@ function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
  */
 class StreamScrubber implements Scrubber {
   #p: CompiledPatterns;
-  #replacement: Uint8Array;
+  /** Undefined in mask mode: each match becomes as many `*` bytes as it had. */
+  #replacement: Uint8Array | undefined;
   #held: Uint8Array = EMPTY;
   #row = 0; // automaton state, as a row offset
   #candStart = -1; // relative to #held; -1 when no candidate
   #candEnd = -1; // inclusive
   #replacements = 0;
 
-  constructor(patterns: CompiledPatterns, replacement: Uint8Array) {
+  constructor(patterns: CompiledPatterns, replacement: Uint8Array | undefined) {
     this.#p = patterns;
     this.#replacement = replacement;
   }
@@ -373,7 +381,7 @@ class StreamScrubber implements Scrubber {
           const frontier = p + 1 - depth[id]!;
           if (frontier > candStart || (frontier === candStart && extendable[id] === 0)) {
             if (candStart > decided) pieces.push(decided, candStart);
-            pieces.push(-1, -1);
+            pieces.push(-1, candEnd - candStart + 1);
             this.#replacements++;
             decided = candEnd + 1;
             p = decided;
@@ -387,7 +395,7 @@ class StreamScrubber implements Scrubber {
       if (final && candStart >= 0) {
         // End of body: nothing can extend the candidate any more.
         if (candStart > decided) pieces.push(decided, candStart);
-        pieces.push(-1, -1);
+        pieces.push(-1, candEnd - candStart + 1);
         this.#replacements++;
         decided = candEnd + 1;
         p = decided;
@@ -427,7 +435,7 @@ class StreamScrubber implements Scrubber {
     if (pieces.length === 2 && pieces[0]! >= T) return chunk.subarray(pieces[0]! - T, pieces[1]! - T);
     let length = 0;
     for (let i = 0; i < pieces.length; i += 2) {
-      length += pieces[i] === -1 ? this.#replacement.length : pieces[i + 1]! - pieces[i]!;
+      length += pieces[i] === -1 ? (this.#replacement ? this.#replacement.length : pieces[i + 1]!) : pieces[i + 1]! - pieces[i]!;
     }
     const out = new Uint8Array(length);
     let at = 0;
@@ -435,8 +443,13 @@ class StreamScrubber implements Scrubber {
       const from = pieces[i]!;
       const to = pieces[i + 1]!;
       if (from === -1) {
-        out.set(this.#replacement, at);
-        at += this.#replacement.length;
+        if (this.#replacement) {
+          out.set(this.#replacement, at);
+          at += this.#replacement.length;
+        } else {
+          out.fill(MASK_BYTE, at, at + to);
+          at += to;
+        }
         continue;
       }
       if (from < T) out.set(held.subarray(from, Math.min(to, T)), at);

@@ -9,6 +9,7 @@ import { identityScenarios } from "./scenarios/identity.js";
 import { leakForms } from "./scenarios/leaks.js";
 import { pathScenarios } from "./scenarios/paths.js";
 import { rawScenarios } from "./scenarios/raw.js";
+import { scrubbingScenarios } from "./scenarios/scrubbing.js";
 import { statefulScenarios } from "./scenarios/stateful.js";
 import { upstreamFailureScenarios } from "./scenarios/upstream-failures.js";
 
@@ -61,6 +62,7 @@ export function describeHttpScenarios(harness: ScenarioHarness): void {
     describe("upstream failures", () => upstreamFailureScenarios(ctx));
     describe("parser level", () => rawScenarios(ctx));
     describe("stateful: cache, idempotency, rate limits, cooldown", () => statefulScenarios(ctx));
+    describe("response scrubbing", () => scrubbingScenarios(ctx));
 
     it("no secret or PSK appears in any answer, log line or evil-origin record of the whole suite", () => {
       const jiraBasic = `${secrets.JIRA_USER}:${secrets.JIRA_TOKEN}`;

@@ -158,6 +158,14 @@ describe("oauth2_client_credentials", () => {
     expect(await bearer(module)).toBe("Bearer minted-2");
   });
 
+  it("a rejected token is not taken from storage again, even when deleting it failed", async () => {
+    const flaky: Storage = { ...storage, delete: () => Promise.reject(new Error("ECONNRESET")) };
+    const module = make([], flaky);
+    await module.onResponse?.(401, await module.apply(REQUEST));
+    expect(await storage.get((await oauth2CacheKeys(TOKEN_URL, "client-1")).token)).toContain("minted-1");
+    expect(await bearer(module)).toBe("Bearer minted-2");
+  });
+
   it("a late 401 for a token already replaced does not drop the new one", async () => {
     const module = make();
     const old = await module.apply(REQUEST);

@@ -97,6 +97,8 @@ export const oauth2ClientCredentialsAuth = defineAuthModule({
     let memo: Cached | undefined;
     let inflight: Promise<string> | undefined;
     let failedUntil = 0;
+    /** The last token an upstream rejected: never taken from storage again, even if deleting it failed. */
+    let rejectedToken: string | undefined;
 
     const keysOnce = () => (keys ??= oauth2CacheKeys(request.tokenUrl, request.clientId, request.scope, request.audience));
     const use = (entry: Cached) => {
@@ -104,13 +106,17 @@ export const oauth2ClientCredentialsAuth = defineAuthModule({
       seen.add(entry.token);
       return entry.token;
     };
+    const usable = (raw: string | undefined) => {
+      const entry = parseCached(raw, clock.now());
+      return entry && entry.token !== rejectedToken ? entry : undefined;
+    };
     const backingOff = () => new Error("oauth2 token endpoint failed less than a second ago; not retried yet");
 
     /** Mints while holding the lock; a failure is remembered here and in storage for a second. */
     async function mint(k: Awaited<ReturnType<typeof oauth2CacheKeys>>): Promise<string> {
       try {
         // Another instance may have stored a token between our read and our lock.
-        const stored = parseCached(await storage.get(k.token), clock.now());
+        const stored = usable(await storage.get(k.token));
         if (stored) return use(stored);
         let minted;
         try {
@@ -137,7 +143,7 @@ export const oauth2ClientCredentialsAuth = defineAuthModule({
       // A bound on waiting: a crashed holder's lock expires after MINT_LOCK_TTL_MS and this instance takes it.
       const deadline = clock.now() + MINT_LOCK_TTL_MS + 1_000;
       for (;;) {
-        const stored = parseCached(await storage.get(k.token), clock.now());
+        const stored = usable(await storage.get(k.token));
         if (stored) return use(stored);
         if (clock.now() < failedUntil) throw backingOff();
         const failed = Number(await storage.get(k.failed));
@@ -145,12 +151,14 @@ export const oauth2ClientCredentialsAuth = defineAuthModule({
           failedUntil = failed;
           throw backingOff();
         }
-        if ((await storage.reserve(k.lock, owner, { ttlMs: MINT_LOCK_TTL_MS })).reserved) return mint(k);
+        const lock = await storage.reserve(k.lock, owner, { ttlMs: MINT_LOCK_TTL_MS });
+        // Our own lock can only be a leftover whose release failed: this process mints one at a time.
+        if (lock.reserved || lock.existing === owner) return mint(k);
         // Another instance mints: poll until its token appears or its lock is gone (released or expired).
         do {
           if (clock.now() >= deadline) throw new Error("oauth2 token was not minted in time by another instance");
           await clock.sleep(MINT_POLL_MS);
-        } while ((await storage.get(k.token)) === undefined && (await storage.get(k.lock)) !== undefined);
+        } while (!usable(await storage.get(k.token)) && (await storage.get(k.lock)) !== undefined);
       }
     }
 
@@ -172,6 +180,7 @@ export const oauth2ClientCredentialsAuth = defineAuthModule({
         // Without `applied`, assume the current token; with it, drop only the token that was rejected.
         const rejected = (applied && sentWith.get(applied)) ?? memo?.token;
         if (rejected === undefined) return;
+        rejectedToken = rejected;
         if (memo?.token === rejected) memo = undefined;
         try {
           const k = await keysOnce();
