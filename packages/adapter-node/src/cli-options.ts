@@ -5,7 +5,13 @@ import { ConfigError } from "@outpost/core";
 import { DEFAULT_LIMITS, type ServerLimits } from "./server.js";
 
 export interface CliOptions {
-  readonly command: "serve" | "check" | "help" | "version";
+  readonly command: "serve" | "check" | "token" | "help" | "version";
+  /** For `token`: the action and the provider it applies to. */
+  readonly token: { readonly action: "set" | "clear"; readonly provider: string } | undefined;
+  /** Shared storage; undefined means in-memory (DESIGN §2.3). */
+  readonly redisUrl: string | undefined;
+  /** Prefix for every Redis key, to share one Redis between deployments. */
+  readonly redisPrefix: string;
   readonly providerDirs: string[];
   readonly hostsFile: string | undefined;
   readonly port: number;
@@ -17,9 +23,11 @@ export interface CliOptions {
 }
 
 export const USAGE = `Usage: outpost <serve|check> [options]
+       outpost token <set|clear> PROVIDER [options]     (the token is read from stdin)
 
   serve   validate the configuration, then start the proxy
   check   validate the configuration, print a summary, exit 1 on any error
+  token   rotate a bearer_store provider's token in shared storage, without a restart
 
 Options (environment variable in brackets):
   --providers DIR          provider YAML directory, repeatable [OUTPOST_PROVIDERS_DIR] (default ./providers)
@@ -28,6 +36,8 @@ Options (environment variable in brackets):
   --host ADDR              listen address [OUTPOST_HOST] (default 127.0.0.1)
   --env-file FILE          read secrets from a dotenv file, repeatable
   --default-provider NAME  provider for requests without X-Provider [DEFAULT_PROVIDER]
+  --redis URL              shared storage (default: in-memory) [REDIS_URL]
+  --redis-prefix TEXT      prefix for every Redis key [OUTPOST_REDIS_PREFIX] (default none)
   --max-header-bytes N     request header limit, 431 beyond [OUTPOST_MAX_HEADER_BYTES] (default 16384)
   --header-timeout-ms N    client header timeout [OUTPOST_HEADER_TIMEOUT_MS] (default 10000)
   --body-idle-timeout-ms N client body idle timeout [OUTPOST_BODY_IDLE_TIMEOUT_MS] (default 30000)
@@ -63,6 +73,14 @@ function readEnvFiles(files: readonly string[]): Record<string, string> {
   return merged;
 }
 
+/** `token set PROVIDER`: the value itself never comes from argv, where `ps` and shell history see it. */
+function tokenArgs(args: readonly string[]): { action: "set" | "clear"; provider: string } {
+  const [action, provider, ...rest] = args;
+  if ((action !== "set" && action !== "clear") || !provider) throw new UsageError("usage: outpost token <set|clear> PROVIDER (token on stdin)");
+  if (rest.length > 0) throw new UsageError("outpost token reads the token from stdin, never from the command line");
+  return { action, provider };
+}
+
 /** Flags win over environment variables, which win over defaults (DESIGN §2.3). */
 export function parseCliOptions(argv: readonly string[], processEnv: NodeJS.ProcessEnv): CliOptions {
   const { values, positionals } = parseArgs({
@@ -76,6 +94,8 @@ export function parseCliOptions(argv: readonly string[], processEnv: NodeJS.Proc
       host: { type: "string" },
       "env-file": { type: "string", multiple: true },
       "default-provider": { type: "string" },
+      redis: { type: "string" },
+      "redis-prefix": { type: "string" },
       "max-header-bytes": { type: "string" },
       "header-timeout-ms": { type: "string" },
       "body-idle-timeout-ms": { type: "string" },
@@ -84,13 +104,18 @@ export function parseCliOptions(argv: readonly string[], processEnv: NodeJS.Proc
     },
   });
   const first = positionals[0];
-  const command = values.help ? "help" : values.version ? "version" : first === "serve" || first === "check" ? first : "help";
-  if (first !== undefined && first !== "serve" && first !== "check") throw new UsageError(`unknown command "${first}"`);
+  const known = first === "serve" || first === "check" || first === "token";
+  const command = values.help ? "help" : values.version ? "version" : known ? first : "help";
+  if (first !== undefined && !known) throw new UsageError(`unknown command "${first}"`);
+  const token = command === "token" ? tokenArgs(positionals.slice(1)) : undefined;
   const env = { ...readEnvFiles(values["env-file"] ?? []), ...processEnv };
   const envDirs = env.OUTPOST_PROVIDERS_DIR?.split(delimiter).filter(Boolean);
   const providerDirs = values.providers ?? envDirs ?? (existsSync("providers") ? ["providers"] : []);
   return {
     command,
+    token,
+    redisUrl: values.redis ?? (env.REDIS_URL || undefined),
+    redisPrefix: values["redis-prefix"] ?? env.OUTPOST_REDIS_PREFIX ?? "",
     providerDirs,
     hostsFile: values.hosts ?? (env.OUTPOST_HOSTS_FILE || undefined),
     port: integer(values.port ?? env.PORT, values.port ? "--port" : "PORT", 8080),

@@ -7,7 +7,9 @@ import { ConfigError } from "@outpost/core";
 import { parseCliOptions, USAGE, UsageError } from "./cli-options.js";
 import { configSummary } from "./config-summary.js";
 import { loadNodeConfig } from "./node-config.js";
+import { createNodeStorage } from "./node-storage.js";
 import { startServer } from "./server.js";
+import { runTokenCommand } from "./token-command.js";
 import { VERSION } from "./version.js";
 
 async function main(): Promise<number> {
@@ -24,21 +26,29 @@ async function main(): Promise<number> {
     console.log(`configuration OK\n${configSummary(config, options.hostsFile)}`);
     return 0;
   }
+  if (options.command === "token" && options.token) {
+    console.log(await runTokenCommand(config, options.token.action, options.token.provider, options.redisUrl, options.redisPrefix));
+    return 0;
+  }
   if (config.providers.size === 0) process.stderr.write("outpost: warning: no provider is enabled\n");
   for (const warning of config.warnings) process.stderr.write(`outpost: warning: ${warning}\n`);
-  const running = await startServer({ config, port: options.port, host: options.host, limits: options.limits });
+  const store = createNodeStorage(options.redisUrl, options.redisPrefix);
+  const running = await startServer({ config, port: options.port, host: options.host, limits: options.limits, storage: store.storage });
   // Handlers go in before the "listening" line: a supervisor may send SIGTERM as soon as it reads
   // it, and without a handler that signal kills the process (no graceful close, no exit code 0).
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       process.stderr.write(`outpost: ${signal} received, finishing in-flight requests\n`);
-      running.close().then(resolve, resolve);
+      running
+        .close()
+        .then(() => store.close())
+        .then(resolve, resolve);
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
   process.stderr.write(
-    `outpost ${VERSION} listening on ${running.url} (storage: memory; providers: ${[...config.providers.keys()].join(", ") || "none"}; hosts: ${options.hostsFile ?? "loopback default"})\n`,
+    `outpost ${VERSION} listening on ${running.url} (storage: ${store.description}; providers: ${[...config.providers.keys()].join(", ") || "none"}; hosts: ${options.hostsFile ?? "loopback default"})\n`,
   );
   await stopped;
   return 0;

@@ -8,7 +8,15 @@ import type { AddressInfo } from "node:net";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type AuthPlugin, ConfigError, defineAuthPlugin, loadConfig, secretsFromRecord } from "@outpost/core";
-import { createLineSink, createSentinels, findLeaks, type LineSink, type RecordingUpstream, startRecordingUpstream } from "@outpost/test-support";
+import {
+  createLineSink,
+  createSentinels,
+  findLeaks,
+  type LineSink,
+  type RecordingUpstream,
+  startEvilOrigin,
+  startRecordingUpstream,
+} from "@outpost/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createJsonLogger, loadNodeConfig, type RunningServer, startServer } from "../src/index.js";
 import { providerDir } from "./support/spawn-outpost.js";
@@ -150,6 +158,34 @@ describe("stateful auth end to end (Node server)", () => {
       expect(findLeaks(everything([echoed]), sentinels)).toEqual([]);
       expect(findLeaks(sink.text(), sentinels)).toEqual([]);
     });
+  });
+
+  it("SEC-132: a token endpoint answering 307 is a failed mint (502 PROXY_AUTH_ERROR); the secret never reaches the redirect target", async () => {
+    const evil = await startEvilOrigin();
+    const sentinels = createSentinels(["client_secret"]);
+    let mints = 0;
+    const redirecting = createServer((req, res) => {
+      mints++;
+      req.resume();
+      res.writeHead(307, { Location: `${evil.url}/token` }).end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, "127.0.0.1", resolve));
+    try {
+      const tokenUrl = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/token`;
+      const text = `name: o\nbase_url: ${upstream.url}\nauth: {type: oauth2_client_credentials, client_id_env: ID, client_secret_env: SECRET, token_url: "${tokenUrl}"}`;
+      const config = loadConfig({ providers: [{ file: "o.yaml", text }], secrets: secretsFromRecord({ ID: "id", SECRET: sentinels.client_secret }) });
+      server = await startServer({ config, port: 0, logger: logger() });
+      const answer = await call(server, "o", "/v1/x");
+      expect(answer.status).toBe(502);
+      expect(JSON.parse(answer.body).error.code).toBe("PROXY_AUTH_ERROR");
+      expect(mints).toBe(1);
+      expect(evil.requests).toHaveLength(0);
+      expect(upstream.requests).toHaveLength(0);
+      expect(findLeaks(everything([answer]) + sink.text(), sentinels)).toEqual([]);
+    } finally {
+      await new Promise((resolve) => redirecting.close(resolve));
+      await evil.close();
+    }
   });
 
   describe("plugins drive real forwarded requests", () => {

@@ -2,6 +2,7 @@ import type { CompiledHost, CompiledProvider } from "../config/compiled-config.j
 import { fail } from "../http/answer.js";
 import { canonicalizePath } from "../policy/canonical-path.js";
 import type { RouteDecision } from "../policy/route-policy.js";
+import { canonicalQuery } from "./query.js";
 import type { RequestInfo } from "./request-info.js";
 
 export interface Target {
@@ -13,9 +14,10 @@ export interface Target {
 export function canonicalTarget(target: string): Target {
   const q = target.indexOf("?");
   const rawPath = q === -1 ? target : target.slice(0, q);
-  const query = q === -1 ? "" : target.slice(q + 1);
+  const rawQuery = q === -1 ? "" : target.slice(q + 1);
   // A fragment is never sent by a client; one in the target is an attempt to confuse a parser.
-  if (query.includes("#")) fail("PROXY_BAD_PATH", "request target must not contain #");
+  if (rawQuery.includes("#")) fail("PROXY_BAD_PATH", "request target must not contain #");
+  const query = canonicalQuery(rawQuery);
   const result = canonicalizePath(rawPath);
   if (!result.ok) fail("PROXY_BAD_PATH", `invalid path: ${result.reason}`);
   return { path: result.path, query };

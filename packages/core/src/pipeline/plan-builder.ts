@@ -1,3 +1,4 @@
+import type { AuthInjection } from "../auth/types.js";
 import { GatewayError } from "../errors/gateway-error.js";
 import type { ErrorCode } from "../errors/codes.js";
 import { errorAnswer } from "../http/answer.js";
@@ -11,17 +12,18 @@ import { headerValues } from "./request-info.js";
 import { encodeStoredResponse, isStorable, MAX_CACHE_ENTRY_BYTES } from "./response-cache.js";
 import { type CompiledPatterns, createScrubber, SAME_LENGTH, scrubText } from "../scrub/scrubber.js";
 
-/** Scrubs header values in place; returns how many replacements were made. */
+/**
+ * Scrubs header values in place, in one pass over all of them (NUL cannot occur in a header
+ * value, so it separates them safely); returns how many replacements were made.
+ */
 function scrubHeaderValues(headers: string[], patterns: CompiledPatterns): number {
-  let count = 0;
-  for (let i = 1; i < headers.length; i += 2) {
-    const result = scrubText(headers[i] as string, patterns);
-    if (result.replacements > 0) {
-      headers[i] = result.text;
-      count += result.replacements;
-    }
-  }
-  return count;
+  const values: string[] = [];
+  for (let i = 1; i < headers.length; i += 2) values.push(headers[i] as string);
+  const result = scrubText(values.join("\u0000"), patterns);
+  if (result.replacements === 0) return 0;
+  const scrubbed = result.text.split("\u0000");
+  for (let i = 1, j = 0; i < headers.length; i += 2, j++) headers[i] = scrubbed[j] as string;
+  return result.replacements;
 }
 
 export interface PlanParts {
@@ -31,6 +33,8 @@ export interface PlanParts {
   readonly body: Uint8Array | undefined;
   readonly claim: IdempotencyClaim | undefined;
   readonly cacheKey: string | undefined;
+  /** What the auth module injected, so it can drop exactly a rejected credential. */
+  readonly injection: AuthInjection;
 }
 
 /** Fixed texts: transport errors carry URLs and query strings, so their own text is never shown (SEC-66). */
@@ -71,7 +75,7 @@ export function buildPlan(rt: GatewayRuntime, req: AuthorisedRequest, parts: Pla
   const respond = (status: number, headers: readonly string[]): ResponseDecision => {
     upstreamStatus = status;
     upstreamHeaders = headers;
-    if (auth.onResponse) Promise.resolve(auth.onResponse(status)).catch(() => rt.logger.warn(`credential invalidation failed for ${provider.name}`));
+    if (auth.onResponse) Promise.resolve(auth.onResponse(status, parts.injection)).catch(() => rt.logger.warn(`credential invalidation failed for ${provider.name}`));
     if (status === 429) {
       // Step 15: the agent gets the proxy's own 429; the upstream's headers and body stay behind.
       replaced = true;

@@ -66,6 +66,7 @@ export async function proceed(rt: GatewayRuntime, req: AuthorisedRequest, body: 
         body,
         claim,
         cacheKey,
+        injection,
       }),
     };
   } catch (error) {

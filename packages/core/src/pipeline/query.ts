@@ -1,4 +1,22 @@
 /**
+ * Bytes a query may carry unencoded: RFC 3986 §3.4 `query` minus `'`, which the WHATWG URL
+ * serialiser encodes for http(s). Everything else (quotes, `<>`, spaces, non-ASCII) is
+ * percent-encoded once here, before policy and signing, so the query that was evaluated and
+ * signed is byte for byte the one the upstream receives (invariant 3).
+ */
+const QUERY_SAFE = /^[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*$/;
+
+export function canonicalQuery(raw: string): string {
+  if (QUERY_SAFE.test(raw)) return raw;
+  let out = "";
+  for (const char of raw) {
+    if (QUERY_SAFE.test(char)) out += char;
+    else for (const byte of new TextEncoder().encode(char)) out += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+
+/**
  * Removes the agent's values for the query parameters an auth module owns, then appends the
  * module's own. Names are compared after percent-decoding and case folding, because upstream
  * frameworks disagree on both and `api%5Fkey` or `API_KEY` could otherwise reach the provider as

@@ -23,11 +23,14 @@ function dropHeader(headers: string[], lowerName: string): string[] {
 export function upstreamTarget(provider: CompiledProvider, path: string, query: string, auth: AuthInjection): UpstreamTarget {
   const fullQuery = injectQuery(query, auth.query);
   const expectedPath = provider.basePath + path;
-  const url = new URL(expectedPath + (fullQuery ? `?${fullQuery}` : ""), provider.origin);
-  if (url.origin !== provider.origin || url.pathname !== expectedPath) {
+  const pathAndQuery = expectedPath + (fullQuery ? `?${fullQuery}` : "");
+  // The URL API re-serialises what it parses: if it changes anything, what we decided on is not
+  // what would be sent, so refuse rather than forward something else.
+  const url = new URL(pathAndQuery, provider.origin);
+  if (url.origin !== provider.origin || url.pathname + url.search !== pathAndQuery) {
     fail("PROXY_BAD_PATH", "path cannot be forwarded unchanged");
   }
-  return { origin: provider.origin, pathAndQuery: url.pathname + url.search };
+  return { origin: provider.origin, pathAndQuery };
 }
 
 /** Steps 13–14: the agent's forwardable headers, then `default_headers`, then the credential. */

@@ -94,6 +94,12 @@ export function rawScenarios(ctx: ScenarioContext): void {
     for (const name of ["trailer", "upgrade", "expect"]) expect(rawHeaders).not.toContain(name);
   });
 
+  rawCase(ctx, "a query with quotes and angle brackets is forwarded exactly as decided: percent-encoded once", async (raw) => {
+    const [res] = await raw(request(ctx, `/repos/a/b?q="x"&t=<y>&s='z'&keep=%41`), "127.0.0.12");
+    expect(res?.status).toBe(200);
+    expect(ctx.upstream().requests.map((r) => r.url)).toEqual(["/api/repos/a/b?q=%22x%22&t=%3Cy%3E&s=%27z%27&keep=%41"]);
+  });
+
   rawCase(ctx, "a huge declared body gets 413 at once without the body being read (SEC-95)", async (raw) => {
     const data = request(ctx, "/upload/x", ["Content-Length: 10737418240", "Content-Type: application/octet-stream"], "POST") + "0123456789";
     const [res] = await raw(data, "127.0.0.12");

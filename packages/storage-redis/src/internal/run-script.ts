@@ -1,0 +1,26 @@
+import type { LuaScript } from "../lua.js";
+import type { RedisLike } from "../redis-like.js";
+
+/**
+ * Runs `script` in one round trip: EVALSHA by its pinned hash, and EVAL with the full source
+ * only when the server has lost it (`NOSCRIPT` after a restart, a failover or `SCRIPT FLUSH`).
+ * EVAL also puts the script back into the server's cache, so the next EVALSHA succeeds again.
+ */
+export async function runScript(
+  client: RedisLike,
+  script: LuaScript,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
+  try {
+    return await client.evalsha(script.sha1, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!isNoScript(error)) throw error;
+    return await client.eval(script.lua, keys.length, ...keys, ...args);
+  }
+}
+
+/** Redis answers `NOSCRIPT No matching script. Please use EVAL.` for an unknown SHA1. */
+function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith("NOSCRIPT");
+}

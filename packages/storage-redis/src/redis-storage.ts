@@ -1,0 +1,92 @@
+import type { ReserveResult, SetOptions, Storage, TakeResult, TokenWindow } from "@outpost/core";
+import { clearPrefix } from "./internal/clear-prefix.js";
+import { runScript } from "./internal/run-script.js";
+import { withTimeout } from "./internal/with-timeout.js";
+import { RESERVE_SCRIPT, TAKE_TOKENS_SCRIPT } from "./lua.js";
+import type { RedisLike } from "./redis-like.js";
+
+export const REDIS_STORAGE_NAME = "redis";
+
+/** Default bound on one storage operation, in ms. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 1_000;
+
+export interface RedisStorageOptions {
+  /** A constructed ioredis client (see `createRedisClient` for settings that never hang). */
+  readonly client: RedisLike;
+  /**
+   * Prepended to every key, e.g. `"outpost:"`. Must be non-empty: `clear()` deletes everything
+   * under it, and several deployments may share one Redis.
+   */
+  readonly keyPrefix: string;
+  /**
+   * Longest one operation may take before it rejects, in ms, whatever the client's own
+   * settings: a down Redis yields a prompt 503, never a hung request.
+   * @default 1000
+   */
+  readonly commandTimeoutMs?: number;
+}
+
+/** A `Storage` plus the housekeeping only Redis needs. */
+export interface RedisStorage extends Storage {
+  /** Deletes every key under the prefix (SCAN, never KEYS); resolves to how many were deleted. */
+  clear(): Promise<number>;
+}
+
+/**
+ * Storage on a shared Redis: atomic (Lua scripts), shared between instances, and exact to the
+ * millisecond (PX expiry). Every rate-limited request costs one round trip (one EVALSHA over all
+ * windows); a reserve costs one; get, set and delete are single native commands.
+ */
+export function redisStorage(options: RedisStorageOptions): RedisStorage {
+  const { client, keyPrefix } = options;
+  if (typeof keyPrefix !== "string" || keyPrefix === "") throw new TypeError("[outpost] [storage-redis] keyPrefix must be a non-empty string");
+  const timeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const k = (key: string) => keyPrefix + key;
+  const bounded = <T>(operation: string, work: () => Promise<T>) => withTimeout(Promise.resolve().then(work), timeoutMs, operation);
+
+  const storage = {
+    name: REDIS_STORAGE_NAME,
+    capabilities: { atomic: true, minTtlMs: 1, shared: true },
+    get: (key: string) => bounded("get", async () => (await client.get(k(key))) ?? undefined),
+    set: (key: string, value: string, opts?: SetOptions) =>
+      bounded("set", async () => {
+        const ttlMs = opts?.ttlMs;
+        if (ttlMs === undefined || ttlMs === Number.POSITIVE_INFINITY) await client.set(k(key), value);
+        // Already expired: a PX of 1 would still show it for a millisecond.
+        else if (ttlMs <= 0) await client.del(k(key));
+        else await client.set(k(key), value, "PX", toPx(ttlMs));
+      }),
+    delete: (key: string) => bounded("delete", async () => void (await client.del(k(key)))),
+    reserve: (key: string, value: string, opts: Required<SetOptions>) =>
+      bounded("reserve", async () => parseReserve(await runScript(client, RESERVE_SCRIPT, [k(key)], [value, toPx(opts.ttlMs)]))),
+    takeTokens: (key: string, windows: readonly TokenWindow[], nowMs: number, cost = 1) =>
+      bounded("takeTokens", async (): Promise<TakeResult> => {
+        if (windows.length === 0) return { ok: true };
+        const keys = windows.map((w) => k(`${key}:${w.windowMs}`));
+        const args = [nowMs, cost, ...windows.flatMap((w) => [w.capacity, w.windowMs])];
+        return parseTake(await runScript(client, TAKE_TOKENS_SCRIPT, keys, args));
+      }),
+    ping: () => bounded("ping", async () => void (await client.ping())),
+  } satisfies Storage;
+
+  return { ...storage, clear: () => clearPrefix(client, keyPrefix, (op, work) => bounded(op, work)) };
+}
+
+// --- Internal helpers ---
+
+/** PX takes a positive integer; rounding up never lets an entry expire early. */
+function toPx(ttlMs: number): number {
+  if (Number.isNaN(ttlMs)) throw new RangeError("[outpost] [storage-redis] ttlMs is NaN");
+  return Math.max(1, Math.ceil(ttlMs));
+}
+
+function parseReserve(reply: unknown): ReserveResult {
+  const [stored, existing] = reply as [number, string?];
+  return stored === 1 ? { reserved: true } : { reserved: false, existing: existing as string };
+}
+
+function parseTake(reply: unknown): TakeResult {
+  const [ok, retryAfterMs] = reply as [number, number?];
+  if (ok === 1) return { ok: true };
+  return { ok: false, retryAfterMs: retryAfterMs === -1 ? Number.POSITIVE_INFINITY : (retryAfterMs as number) };
+}

@@ -1,0 +1,115 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createServer, type Server, type Socket } from "node:net";
+import { freePort } from "@outpost/test-support";
+import { Redis } from "ioredis";
+import { afterEach, describe, expect, it } from "vitest";
+import { createRedisClient, type RedisLike, redisStorage } from "../src/index.js";
+import { connectRedis, testPrefix } from "./helpers.js";
+
+// Every operation must reject within the storage's bound when Redis is gone, so the gateway
+// answers 503 promptly (invariant 7) instead of holding requests open.
+const TIMEOUT_MS = 300;
+const SLACK_MS = 250;
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Runs every Storage operation and checks each rejects, and within the bound. */
+async function expectEveryOperationRejects(client: RedisLike) {
+  const storage = redisStorage({ client, keyPrefix: testPrefix("unreachable"), commandTimeoutMs: TIMEOUT_MS });
+  const operations: Record<string, () => Promise<unknown>> = {
+    ping: () => storage.ping(),
+    get: () => storage.get("k"),
+    set: () => storage.set("k", "v", { ttlMs: 1_000 }),
+    delete: () => storage.delete("k"),
+    reserve: () => storage.reserve("k", "v", { ttlMs: 1_000 }),
+    takeTokens: () => storage.takeTokens("b", [{ capacity: 1, windowMs: 1_000 }], Date.now()),
+    clear: () => storage.clear(),
+  };
+  for (const [name, operation] of Object.entries(operations)) {
+    const started = performance.now();
+    await expect(operation(), name).rejects.toThrow();
+    expect(performance.now() - started, name).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+  }
+}
+
+/** A client that never gives up reconnecting; error events are expected here. */
+function track<T extends Redis>(client: T): T {
+  client.on("error", () => {});
+  cleanups.push(() => client.disconnect());
+  return client;
+}
+
+describe("Redis unreachable", () => {
+  it("closed port, createRedisClient settings: every operation rejects at once", async () => {
+    const port = await freePort();
+    await expectEveryOperationRejects(track(createRedisClient(`redis://127.0.0.1:${port}`)));
+  });
+
+  it("closed port, ioredis defaults (offline queue, 20 retries): the storage's own timer still bounds every operation", async () => {
+    const port = await freePort();
+    const client = track(new Redis(`redis://127.0.0.1:${port}`));
+    await expectEveryOperationRejects(client);
+  });
+
+  it("a server that accepts connections but never answers: rejects at the timeout", async () => {
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise((resolve) => silent.close(resolve)));
+    cleanups.push(() => sockets.forEach((s) => s.destroy()));
+    const { port } = silent.address() as { port: number };
+    const client = track(new Redis({ host: "127.0.0.1", port, enableReadyCheck: false, maxRetriesPerRequest: 1 }));
+    await once(client, "connect");
+    await expectEveryOperationRejects(client);
+  });
+});
+
+// A real restart of a private server: connection lost, data and script cache gone. Needs the
+// redis-server binary; under CI its absence is a failure, never a skip.
+const REDIS_SERVER = spawnSync("redis-server", ["--version"]).status === 0;
+
+describe("Redis stopped, then started again", () => {
+  it.skipIf(!REDIS_SERVER && process.env.CI !== "true")("operations reject while it is down and succeed once the client has reconnected", async () => {
+    expect(REDIS_SERVER, "redis-server must be on PATH").toBe(true);
+    const port = await freePort();
+    const start = async () => {
+      const server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "inherit"] });
+      cleanups.push(() => server.kill("SIGKILL"));
+      await new Promise<void>((resolve, reject) => {
+        let log = "";
+        server.stdout.on("data", (chunk) => {
+          log += String(chunk);
+          if (log.includes("Ready to accept connections")) resolve();
+        });
+        server.once("exit", () => reject(new Error(`redis-server exited before it was ready:\n${log}`)));
+      });
+      return server;
+    };
+    const stop = async (server: ChildProcess) => {
+      server.kill("SIGKILL");
+      if (server.exitCode === null && server.signalCode === null) await once(server, "exit");
+    };
+
+    let server = await start();
+    const client = track(await connectRedis(`redis://127.0.0.1:${port}`));
+    const storage = redisStorage({ client, keyPrefix: testPrefix("restart"), commandTimeoutMs: TIMEOUT_MS });
+    const windows = [{ capacity: 2, windowMs: 60_000 }];
+    expect(await storage.takeTokens("b", windows, Date.now())).toEqual({ ok: true });
+    expect(await storage.reserve("r", "v", { ttlMs: 60_000 })).toEqual({ reserved: true });
+
+    await stop(server);
+    await expectEveryOperationRejects(client);
+
+    const reconnected = once(client, "ready");
+    server = await start();
+    await reconnected;
+    // A fresh server: no data (nothing persisted) and an empty script cache, so EVALSHA answers
+    // NOSCRIPT and the storage resends the script.
+    expect(await storage.takeTokens("b", windows, Date.now())).toEqual({ ok: true });
+    expect(await storage.reserve("r", "w", { ttlMs: 60_000 })).toEqual({ reserved: true });
+    await expect(storage.ping()).resolves.toBeUndefined();
+  });
+});
