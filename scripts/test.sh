@@ -18,6 +18,33 @@ fi
 "${PNPM[@]}" install --frozen-lockfile
 "${PNPM[@]}" exec turbo run build typecheck --output-logs=errors-only
 
+# Redis for @outpost/storage-redis, whose tests fail (never skip) without one: use $REDIS_URL
+# when it answers, otherwise start a private, diskless server on a free loopback port.
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+redis_answers() {
+  command -v redis-cli >/dev/null && [ "$(redis-cli --no-auth-warning -u "$1" ping 2>/dev/null)" = PONG ]
+}
+if ! redis_answers "$REDIS_URL" && ! { command -v redis-server && command -v redis-cli; } >/dev/null; then
+  echo "test.sh: installing redis-server" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+fi
+if ! redis_answers "$REDIS_URL"; then
+  echo "test.sh: no Redis answers at $REDIS_URL; starting a private one" >&2
+  REDIS_DIR="$(mktemp -d)"
+  REDIS_PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+  stop_private_redis() {
+    redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || kill "$(cat "$REDIS_DIR/redis.pid" 2>/dev/null)" 2>/dev/null || true
+    rm -rf "$REDIS_DIR"
+  }
+  trap stop_private_redis EXIT
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$REDIS_DIR" \
+    --daemonize yes --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log"
+  export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+  for _ in $(seq 50); do redis_answers "$REDIS_URL" && break; sleep 0.1; done
+  redis_answers "$REDIS_URL" || { echo "test.sh: the private Redis did not start:" >&2; cat "$REDIS_DIR/redis.log" >&2; exit 1; }
+fi
+
 rm -f vitest.json
 rc=0
 "${PNPM[@]}" exec vitest run --reporter=default --reporter=json --outputFile.json=vitest.json || rc=$?

@@ -37,7 +37,7 @@ Options (environment variable in brackets):
   --env-file FILE          read secrets from a dotenv file, repeatable
   --default-provider NAME  provider for requests without X-Provider [DEFAULT_PROVIDER]
   --redis URL              shared storage (default: in-memory) [REDIS_URL]
-  --redis-prefix TEXT      prefix for every Redis key [OUTPOST_REDIS_PREFIX] (default none)
+  --redis-prefix TEXT      prefix for every Redis key [OUTPOST_REDIS_PREFIX] (default outpost:)
   --max-header-bytes N     request header limit, 431 beyond [OUTPOST_MAX_HEADER_BYTES] (default 16384)
   --header-timeout-ms N    client header timeout [OUTPOST_HEADER_TIMEOUT_MS] (default 10000)
   --body-idle-timeout-ms N client body idle timeout [OUTPOST_BODY_IDLE_TIMEOUT_MS] (default 30000)
@@ -115,7 +115,7 @@ export function parseCliOptions(argv: readonly string[], processEnv: NodeJS.Proc
     command,
     token,
     redisUrl: values.redis ?? (env.REDIS_URL || undefined),
-    redisPrefix: values["redis-prefix"] ?? env.OUTPOST_REDIS_PREFIX ?? "",
+    redisPrefix: values["redis-prefix"] || env.OUTPOST_REDIS_PREFIX || "outpost:",
     providerDirs,
     hostsFile: values.hosts ?? (env.OUTPOST_HOSTS_FILE || undefined),
     port: integer(values.port ?? env.PORT, values.port ? "--port" : "PORT", 8080),

@@ -32,7 +32,8 @@ async function main(): Promise<number> {
   }
   if (config.providers.size === 0) process.stderr.write("outpost: warning: no provider is enabled\n");
   for (const warning of config.warnings) process.stderr.write(`outpost: warning: ${warning}\n`);
-  const store = createNodeStorage(options.redisUrl, options.redisPrefix);
+  const store = createNodeStorage(options.redisUrl, options.redisPrefix, (message) => process.stderr.write(`outpost: ${message}\n`));
+  if (!(await store.ready(5_000))) process.stderr.write("outpost: warning: storage not reachable yet; starting anyway\n");
   const running = await startServer({ config, port: options.port, host: options.host, limits: options.limits, storage: store.storage });
   // Handlers go in before the "listening" line: a supervisor may send SIGTERM as soon as it reads
   // it, and without a handler that signal kills the process (no graceful close, no exit code 0).

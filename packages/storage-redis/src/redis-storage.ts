@@ -14,8 +14,9 @@ export interface RedisStorageOptions {
   /** A constructed ioredis client (see `createRedisClient` for settings that never hang). */
   readonly client: RedisLike;
   /**
-   * Prepended to every key, e.g. `"outpost:"`. Must be non-empty: `clear()` deletes everything
-   * under it, and several deployments may share one Redis.
+   * Prepended to every key, e.g. `"outpost:"`, so several deployments can share one Redis.
+   * `""` stores keys as given (a Redis or database of Outpost's own); `clear()` then refuses,
+   * since it would delete every key in the database.
    */
   readonly keyPrefix: string;
   /**
@@ -28,7 +29,10 @@ export interface RedisStorageOptions {
 
 /** A `Storage` plus the housekeeping only Redis needs. */
 export interface RedisStorage extends Storage {
-  /** Deletes every key under the prefix (SCAN, never KEYS); resolves to how many were deleted. */
+  /**
+   * Deletes every key under the prefix (SCAN, never KEYS); resolves to how many were deleted.
+   * Rejects when the prefix is empty rather than empty the whole database.
+   */
   clear(): Promise<number>;
 }
 
@@ -39,7 +43,7 @@ export interface RedisStorage extends Storage {
  */
 export function redisStorage(options: RedisStorageOptions): RedisStorage {
   const { client, keyPrefix } = options;
-  if (typeof keyPrefix !== "string" || keyPrefix === "") throw new TypeError("[outpost] [storage-redis] keyPrefix must be a non-empty string");
+  if (typeof keyPrefix !== "string") throw new TypeError("[outpost] [storage-redis] keyPrefix must be a string");
   const timeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   const k = (key: string) => keyPrefix + key;
   const bounded = <T>(operation: string, work: () => Promise<T>) => withTimeout(Promise.resolve().then(work), timeoutMs, operation);
@@ -69,7 +73,7 @@ export function redisStorage(options: RedisStorageOptions): RedisStorage {
     ping: () => bounded("ping", async () => void (await client.ping())),
   } satisfies Storage;
 
-  return { ...storage, clear: () => clearPrefix(client, keyPrefix, (op, work) => bounded(op, work)) };
+  return { ...storage, clear: () => clearPrefix(client, keyPrefix, bounded) };
 }
 
 // --- Internal helpers ---

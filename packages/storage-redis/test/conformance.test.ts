@@ -1,21 +1,23 @@
 import { describeStorageConformance } from "@outpost/core/testing";
 import type { Redis } from "ioredis";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeEach } from "vitest";
 import { type RedisStorage, redisStorage } from "../src/index.js";
-import { connectRedis, testPrefix } from "./helpers.js";
+import { sharedRedis, testPrefix } from "./helpers.js";
 
 // The shared conformance suite against a real Redis. Redis judges TTLs by its own time, so the
 // suite waits real milliseconds for expiry (`usesClock: false`); token math uses the caller's clock.
 const keyPrefix = testPrefix("conformance");
+const redis = sharedRedis();
 let client: Redis;
 let current: RedisStorage | undefined;
 
-beforeAll(async () => {
-  client = await connectRedis();
+// Registered before the suite's own beforeEach, so `create` below always has the client.
+beforeEach(async () => {
+  client = await redis.get();
 });
 afterAll(async () => {
-  await redisStorage({ client, keyPrefix }).clear();
-  await client.quit();
+  await current?.clear();
+  await redis.quit();
 });
 
 describeStorageConformance({

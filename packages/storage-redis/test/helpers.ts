@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import type { Redis } from "ioredis";
@@ -30,6 +31,22 @@ export async function connectRedis(url = REDIS_URL, timeoutMs = 5_000): Promise<
   return client;
 }
 
+/**
+ * One client for a test file, connected once and handed to each test in `beforeEach`: when Redis
+ * is missing every test fails with the reason (a failing `beforeAll` would report them skipped).
+ */
+export function sharedRedis(url = REDIS_URL): { get(): Promise<Redis>; quit(): Promise<void> } {
+  const connecting = connectRedis(url);
+  connecting.catch(() => {}); // reported by every get()
+  return {
+    get: () => connecting,
+    quit: async () => {
+      const client = await connecting.catch(() => undefined);
+      await client?.quit();
+    },
+  };
+}
+
 /** Wraps `client` and counts the commands sent through it: one call is one round trip. */
 export function countingClient(client: RedisLike): { client: RedisLike; calls: string[] } {
   const calls: string[] = [];
@@ -44,4 +61,33 @@ export function countingClient(client: RedisLike): { client: RedisLike; calls: s
     },
   });
   return { client: counted, calls };
+}
+
+/** Whether a private server can be started; under CI its absence fails the tests that need one. */
+export const HAS_REDIS_SERVER = spawnSync("redis-server", ["--version"]).status === 0;
+
+/**
+ * A private, throwaway redis-server on `port` that keeps nothing on disk, resolved once it accepts
+ * connections: for tests that stop it or must be the only client (exact script-cache state).
+ */
+export async function startRedisServer(port: number): Promise<ChildProcess> {
+  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+  const server = spawn("redis-server", args, { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve, reject) => {
+    let log = "";
+    server.stdout?.on("data", (chunk) => {
+      log += String(chunk);
+      if (log.includes("Ready to accept connections")) resolve();
+    });
+    server.once("exit", () => reject(new Error(`redis-server exited before it was ready:\n${log}`)));
+  });
+  return server;
+}
+
+/** Kills a server started by `startRedisServer` (SIGKILL: a crash, not a clean shutdown). */
+export async function killRedisServer(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  const exited = once(server, "exit");
+  server.kill("SIGKILL");
+  await exited;
 }

@@ -1,15 +1,14 @@
 import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { redisStorage } from "../src/index.js";
-import { connectRedis, countingClient, testPrefix } from "./helpers.js";
+import { countingClient, sharedRedis, testPrefix } from "./helpers.js";
 
+const redis = sharedRedis();
 let client: Redis;
-beforeAll(async () => {
-  client = await connectRedis();
+beforeEach(async () => {
+  client = await redis.get();
 });
-afterAll(async () => {
-  await client.quit();
-});
+afterAll(() => redis.quit());
 
 async function keysUnder(pattern: string): Promise<string[]> {
   const found: string[] = [];
@@ -89,8 +88,14 @@ describe("keys and TTLs", () => {
     expect(await client.del(...neighbours)).toBe(neighbours.length);
   });
 
-  it("refuses an empty prefix: clear() would empty the whole database", () => {
-    expect(() => redisStorage({ client, keyPrefix: "" })).toThrow(/keyPrefix/);
+  it("an empty prefix stores keys as given, and clear() then refuses rather than empty the database", async () => {
+    const key = testPrefix("no-prefix");
+    const storage = redisStorage({ client, keyPrefix: "" });
+    await storage.set(key, "v", { ttlMs: 60_000 });
+    expect(await client.get(key)).toBe("v");
+    await expect(storage.clear()).rejects.toThrow(/keyPrefix/);
+    expect(await client.get(key)).toBe("v");
+    await storage.delete(key);
   });
 });
 

@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import { takeFromWindows, type BucketState, type TakeResult, type TokenWindow } from "@outpost/core";
 import fc from "fast-check";
 import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import * as lua from "../src/lua.js";
 import { redisStorage } from "../src/index.js";
-import { connectRedis, testPrefix } from "./helpers.js";
+import { sharedRedis, testPrefix } from "./helpers.js";
 
 const scripts = Object.values(lua).filter((v): v is lua.LuaScript => typeof v === "object" && v !== null && "sha1" in v);
 
@@ -26,13 +26,14 @@ describe("pinned Lua scripts", () => {
 
 describe("the take-tokens script computes exactly what core's takeFromWindows does", () => {
   const keyPrefix = testPrefix("lua");
+  const redis = sharedRedis();
   let client: Redis;
-  beforeAll(async () => {
-    client = await connectRedis();
+  beforeEach(async () => {
+    client = await redis.get();
   });
   afterAll(async () => {
-    await redisStorage({ client, keyPrefix }).clear();
-    await client.quit();
+    if (client) await redisStorage({ client, keyPrefix }).clear();
+    await redis.quit();
   });
 
   const windowArb = fc.record({ capacity: fc.integer({ min: 1, max: 50 }), windowMs: fc.integer({ min: 1_000, max: 120_000 }) });

@@ -1,45 +1,54 @@
 import { once } from "node:events";
+import { freePort } from "@outpost/test-support";
 import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { RESERVE_SCRIPT, redisStorage, TAKE_TOKENS_SCRIPT } from "../src/index.js";
-import { connectRedis, countingClient, testPrefix } from "./helpers.js";
+import { connectRedis, countingClient, HAS_REDIS_SERVER, killRedisServer, sharedRedis, startRedisServer, testPrefix } from "./helpers.js";
 
 // A Redis restart, a failover to a replica or `SCRIPT FLUSH` empties the script cache; EVALSHA
 // then answers NOSCRIPT, and the storage must resend the script instead of failing the request.
-let client: Redis;
-let admin: Redis;
-const keyPrefix = testPrefix("script-flush");
+// Other test files use the shared server at the same time and may reload a script right after a
+// flush, so the test that checks the exact commands sent runs on a private server.
+const windows = [{ capacity: 3, windowMs: 60_000 }];
 
-beforeAll(async () => {
-  [client, admin] = await Promise.all([connectRedis(), connectRedis()]);
-});
-afterAll(async () => {
-  await redisStorage({ client: admin, keyPrefix }).clear();
-  await Promise.all([client.quit(), admin.quit()]);
-});
+/** Take, reserve, flush, then the same again: state intact, scripts back in the cache. */
+async function flushBetweenOperations(client: Redis, admin: Redis, keyPrefix: string) {
+  const counting = countingClient(client);
+  const storage = redisStorage({ client: counting.client, keyPrefix });
+  const now = Date.now();
+  expect(await storage.takeTokens("b", windows, now)).toEqual({ ok: true });
+  expect(await storage.reserve("r", "first", { ttlMs: 60_000 })).toEqual({ reserved: true });
 
-describe("after SCRIPT FLUSH", () => {
-  it("the next take and reserve still succeed, with their state intact, and re-cache the scripts", async () => {
-    const counting = countingClient(client);
-    const storage = redisStorage({ client: counting.client, keyPrefix });
-    const windows = [{ capacity: 3, windowMs: 60_000 }];
-    const now = Date.now();
-    expect(await storage.takeTokens("b", windows, now)).toEqual({ ok: true });
-    expect(await storage.reserve("r", "first", { ttlMs: 60_000 })).toEqual({ reserved: true });
+  await admin.script("FLUSH");
+  counting.calls.length = 0;
+  expect(await storage.takeTokens("b", windows, now)).toEqual({ ok: true });
+  expect(await storage.reserve("r", "second", { ttlMs: 60_000 })).toEqual({ reserved: false, existing: "first" });
+  expect(await admin.script("EXISTS", TAKE_TOKENS_SCRIPT.sha1, RESERVE_SCRIPT.sha1)).toEqual([1, 1]);
+  const afterFlush = [...counting.calls];
 
-    await admin.script("FLUSH");
-    expect(await admin.script("EXISTS", TAKE_TOKENS_SCRIPT.sha1, RESERVE_SCRIPT.sha1)).toEqual([0, 0]);
+  counting.calls.length = 0;
+  expect(await storage.takeTokens("b", windows, now)).toEqual({ ok: true });
+  expect(await storage.takeTokens("b", windows, now)).toEqual({ ok: false, retryAfterMs: 20_000 });
+  expect(counting.calls).toEqual(["evalsha", "evalsha"]); // back to one round trip each
+  return afterFlush;
+}
 
-    counting.calls.length = 0;
-    expect(await storage.takeTokens("b", windows, now)).toEqual({ ok: true });
-    expect(counting.calls).toEqual(["evalsha", "eval"]); // NOSCRIPT, then the source once
-    expect(await storage.reserve("r", "second", { ttlMs: 60_000 })).toEqual({ reserved: false, existing: "first" });
-    expect(await admin.script("EXISTS", TAKE_TOKENS_SCRIPT.sha1, RESERVE_SCRIPT.sha1)).toEqual([1, 1]);
+describe("SCRIPT FLUSH on the shared Redis", () => {
+  const redisClient = sharedRedis();
+  const redisAdmin = sharedRedis();
+  let client: Redis;
+  let admin: Redis;
+  const keyPrefix = testPrefix("script-flush");
+  beforeEach(async () => {
+    [client, admin] = await Promise.all([redisClient.get(), redisAdmin.get()]);
+  });
+  afterAll(async () => {
+    if (admin) await redisStorage({ client: admin, keyPrefix }).clear();
+    await Promise.all([redisClient.quit(), redisAdmin.quit()]);
+  });
 
-    counting.calls.length = 0;
-    expect(await storage.takeTokens("b", windows, now)).toEqual({ ok: true });
-    expect(await storage.takeTokens("b", windows, now)).toEqual({ ok: false, retryAfterMs: 20_000 });
-    expect(counting.calls).toEqual(["evalsha", "evalsha"]); // back to one round trip
+  it("between operations: the next take and reserve still succeed, with their state intact", async () => {
+    await flushBetweenOperations(client, admin, keyPrefix);
   });
 
   it("20 concurrent takes right after a flush: all answered, none lost", async () => {
@@ -60,5 +69,24 @@ describe("after SCRIPT FLUSH", () => {
     expect(await storage.reserve("after-kill", "v", { ttlMs: 60_000 })).toEqual({ reserved: true });
     expect(await storage.takeTokens("after-kill", [{ capacity: 1, windowMs: 60_000 }], Date.now())).toEqual({ ok: true });
     await expect(storage.ping()).resolves.toBeUndefined();
+  });
+});
+
+describe("SCRIPT FLUSH on a private Redis (nobody else reloads the scripts)", () => {
+  // Needs the redis-server binary; under CI its absence is a failure, never a skip.
+  it.skipIf(!HAS_REDIS_SERVER && process.env.CI !== "true")("NOSCRIPT costs one extra round trip (EVAL), once per script", async () => {
+    expect(HAS_REDIS_SERVER, "redis-server must be on PATH").toBe(true);
+    const port = await freePort();
+    const server = await startRedisServer(port);
+    try {
+      const url = `redis://127.0.0.1:${port}`;
+      const [client, admin] = await Promise.all([connectRedis(url), connectRedis(url)]);
+      const afterFlush = await flushBetweenOperations(client, admin, testPrefix("script-flush-private"));
+      expect(afterFlush).toEqual(["evalsha", "eval", "evalsha", "eval"]);
+      client.disconnect();
+      admin.disconnect();
+    } finally {
+      await killRedisServer(server);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { Readable } from "node:stream";
-import { loadConfig, secretsFromRecord } from "@outpost/core";
+import { loadConfig, secretsFromRecord, type Storage } from "@outpost/core";
 import type { ProxyConfigTexts, ProxyUnderTest, ScenarioHarness, ScenarioRequest, ScenarioResponse } from "@outpost/core/testing";
 import { createLineSink, freePort, rawRequest, startEvilOrigin, startRecordingUpstream } from "@outpost/test-support";
 import { createJsonLogger, startServer } from "../../src/index.js";
@@ -34,6 +34,41 @@ export function nodeRequest(port: number, req: ScenarioRequest): Promise<Scenari
   });
 }
 
+/** The Node server over a given storage (in-memory by default, or a Redis per run). */
+export function createNodeHarness(name: string, storage?: () => Promise<{ storage: Storage; close(): Promise<void> }>): ScenarioHarness {
+  return {
+    ...nodeHarness,
+    name,
+    async startProxy(texts) {
+      const store = await storage?.();
+      const proxy = await startNodeProxy(texts, store?.storage);
+      return { ...proxy, stop: async () => (await proxy.stop(), await store?.close()) };
+    },
+  };
+}
+
+async function startNodeProxy(texts: ProxyConfigTexts, storage: Storage | undefined): Promise<ProxyUnderTest> {
+  const config = loadConfig({
+    providers: texts.providers,
+    hosts: texts.hosts,
+    secrets: secretsFromRecord(texts.secrets),
+    trustedProxies: texts.trustedProxies,
+    defaultProvider: texts.defaultProvider,
+  });
+  const sink = createLineSink();
+  const logger = createJsonLogger({ write: (line) => sink.write(line), warn: (line) => sink.write(line) });
+  const running = await startServer({ config, port: 0, logger, ...(storage ? { storage } : {}) });
+  return {
+    request: (req) => nodeRequest(running.port, req),
+    logLines: () => sink.lines,
+    raw: async (data, from) => {
+      const responses = await rawRequest({ port: running.port, data, localAddress: from, timeoutMs: 10_000 });
+      return responses.filter((r) => r.status >= 200).map((r) => ({ status: r.status, body: r.text() }));
+    },
+    stop: () => running.close(1000),
+  };
+}
+
 export const nodeHarness: ScenarioHarness = {
   name: "Node (outpost server on a random port)",
   async startUpstreams() {
@@ -50,25 +85,5 @@ export const nodeHarness: ScenarioHarness = {
       },
     };
   },
-  async startProxy(texts: ProxyConfigTexts): Promise<ProxyUnderTest> {
-    const config = loadConfig({
-      providers: texts.providers,
-      hosts: texts.hosts,
-      secrets: secretsFromRecord(texts.secrets),
-      trustedProxies: texts.trustedProxies,
-      defaultProvider: texts.defaultProvider,
-    });
-    const sink = createLineSink();
-    const logger = createJsonLogger({ write: (line) => sink.write(line), warn: (line) => sink.write(line) });
-    const running = await startServer({ config, port: 0, logger });
-    return {
-      request: (req) => nodeRequest(running.port, req),
-      logLines: () => sink.lines,
-      raw: async (data, from) => {
-        const responses = await rawRequest({ port: running.port, data, localAddress: from, timeoutMs: 10_000 });
-        return responses.filter((r) => r.status >= 200).map((r) => ({ status: r.status, body: r.text() }));
-      },
-      stop: () => running.close(1000),
-    };
-  },
+  startProxy: (texts: ProxyConfigTexts) => startNodeProxy(texts, undefined),
 };

@@ -4,8 +4,8 @@
  * make one arbitrarily long (invariant 8).
  */
 export const storageKeys = {
-  rateLimit: (provider: string, category: string) => `outpost:rl:${provider}:${category}`,
-  cooldown: (provider: string, category: string) => `outpost:cooldown:${provider}:${category}`,
-  cache: (hash: string) => `outpost:cache:${hash}`,
-  idempotency: (provider: string, hostId: string, keyHash: string) => `outpost:idem:${provider}:${hostId}:${keyHash}`,
+  rateLimit: (provider: string, category: string) => `rl:${provider}:${category}`,
+  cooldown: (provider: string, category: string) => `cooldown:${provider}:${category}`,
+  cache: (hash: string) => `cache:${hash}`,
+  idempotency: (provider: string, hostId: string, keyHash: string) => `idem:${provider}:${hostId}:${keyHash}`,
 } as const;

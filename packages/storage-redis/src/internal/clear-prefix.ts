@@ -13,6 +13,7 @@ export async function clearPrefix(
   prefix: string,
   bounded: <T>(operation: string, work: () => Promise<T>) => Promise<T>,
 ): Promise<number> {
+  if (prefix === "") throw new Error("[outpost] [storage-redis] clear() needs a keyPrefix: with none it would delete every key in the database");
   const pattern = `${escapeGlob(prefix)}*`;
   let cursor = "0";
   let deleted = 0;

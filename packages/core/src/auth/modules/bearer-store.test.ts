@@ -21,8 +21,8 @@ describe("bearer_store", () => {
     storage = memoryStorage({ clock });
   });
 
-  it("keeps the token under outpost:token:<key>", () => {
-    expect(bearerStoreKey("crm")).toBe("outpost:token:crm");
+  it("keeps the token under token:<key> (the storage adds its own prefix)", () => {
+    expect(bearerStoreKey("crm")).toBe("token:crm");
   });
 
   it("without a stored token or a seed, apply fails (502 PROXY_AUTH_ERROR in the pipeline)", async () => {

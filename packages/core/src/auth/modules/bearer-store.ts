@@ -7,7 +7,7 @@ import { decidingStorage, InvalidateOn, recentValues } from "./stateful-helpers.
 
 /** Where `outpost token set/clear` and this module keep the token of `auth.key`. */
 export function bearerStoreKey(key: string): string {
-  return `outpost:token:${key}`;
+  return `token:${key}`;
 }
 
 /**
@@ -15,7 +15,7 @@ export function bearerStoreKey(key: string): string {
  * Holding the hash rather than a flag means a restart with a *new* seed value seeds it.
  */
 export function bearerStoreStaleSeedKey(key: string): string {
-  return `outpost:token:${key}:stale-seed`;
+  return `token:${key}:stale-seed`;
 }
 
 /** What `outpost token set` does: store the token (no TTL) and forget any stale-seed marker. */

@@ -40,7 +40,7 @@ export function tokenCacheTtlMs(expiresInS: number): number {
  */
 export async function oauth2CacheKeys(tokenUrl: string, clientId: string, scope?: string, audience?: string) {
   const id = await sha256Hex(JSON.stringify([tokenUrl, clientId, scope ?? null, audience ?? null]));
-  return { token: `outpost:oauth2:${id}`, lock: `outpost:oauth2:${id}:lock`, failed: `outpost:oauth2:${id}:failed` };
+  return { token: `oauth2:${id}`, lock: `oauth2:${id}:lock`, failed: `oauth2:${id}:failed` };
 }
 
 interface Cached {
