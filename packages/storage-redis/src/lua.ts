@@ -14,28 +14,37 @@ export interface LuaScript {
 }
 
 /**
- * Multi-window token take, all or nothing, in one round trip (DESIGN §5.1). It reproduces core's
+ * Multi-window token take, all or nothing, behind the upstream-429 cooldown gate, in one round
+ * trip (DESIGN §5.1). It reproduces core's
  * `takeFromWindows` (`packages/core/src/storage/token-bucket.ts`) operation for operation, in the
  * same floating-point order, so Redis and memory storage give identical answers. State is written
  * with %.17g so a fractional token count survives the round trip through a Redis string exactly
  * (Lua's default number-to-string keeps only 14 digits).
  */
 export const TAKE_TOKENS_LUA = `
--- KEYS[i]    = state of window i, "<prefix><bucket>:<windowMs_i>"; value "<tokens> <updatedMs>"
+-- KEYS[i]    = state of window i (i = 1..n), "<prefix><bucket>:<windowMs_i>"; value "<tokens> <updatedMs>"
+-- KEYS[n+1]  = optional cooldown gate: epoch ms until which every take is refused (an upstream 429)
 -- ARGV[1]    = nowMs, from the caller's clock (every instance agrees on time through it)
 -- ARGV[2]    = cost: tokens to take from every window
--- ARGV[2i+1] = capacity of window i (tokens when full)
--- ARGV[2i+2] = windowMs of window i (ms to refill from empty; also the state's TTL, because a
+-- ARGV[3]    = n, the number of windows
+-- ARGV[2i+2] = capacity of window i (tokens when full)
+-- ARGV[2i+3] = windowMs of window i (ms to refill from empty; also the state's TTL, because a
 --              bucket untouched for a whole window is full again and needs no state)
 -- Returns {1} when taken from every window; {0, retryAfterMs} when nothing was taken, where
--- retryAfterMs = -1 means never (cost exceeds a window's capacity).
+-- retryAfterMs = -1 means never (cost exceeds a window's capacity); {0, retryAfterMs, 1} while
+-- the gate is closed (nothing read from or written to the windows).
 local now = tonumber(ARGV[1])
 local cost = tonumber(ARGV[2])
+local n = tonumber(ARGV[3])
+if #KEYS > n then
+  local untilMs = tonumber(redis.call('GET', KEYS[n + 1]))
+  if untilMs and untilMs > now then return {0, math.ceil(untilMs - now), 1} end
+end
 local available = {}
 local wait = 0
-for i = 1, #KEYS do
-  local capacity = tonumber(ARGV[2 * i + 1])
-  local window = tonumber(ARGV[2 * i + 2])
+for i = 1, n do
+  local capacity = tonumber(ARGV[2 * i + 2])
+  local window = tonumber(ARGV[2 * i + 3])
   local tokens = capacity
   local state = redis.call('GET', KEYS[i])
   if state then
@@ -53,13 +62,13 @@ for i = 1, #KEYS do
 end
 if wait == math.huge then return {0, -1} end
 if wait > 0 then return {0, math.ceil(wait)} end
-for i = 1, #KEYS do
-  local window = tonumber(ARGV[2 * i + 2])
+for i = 1, n do
+  local window = tonumber(ARGV[2 * i + 3])
   redis.call('SET', KEYS[i], string.format('%.17g %.17g', available[i] - cost, now), 'PX', math.ceil(window))
 end
 return {1}
 `;
-export const TAKE_TOKENS_SHA1 = "124d81d8ff69f1092ec55d448090f00afd99f3a8";
+export const TAKE_TOKENS_SHA1 = "4fba17cfa7445ecbf596a95ba74665c69fda3235";
 
 /**
  * Reserve-if-absent that also returns the holder. `SET key value PX ttl NX` alone is atomic but

@@ -63,11 +63,12 @@ export function redisStorage(options: RedisStorageOptions): RedisStorage {
     delete: (key: string) => bounded("delete", async () => void (await client.del(k(key)))),
     reserve: (key: string, value: string, opts: Required<SetOptions>) =>
       bounded("reserve", async () => parseReserve(await runScript(client, RESERVE_SCRIPT, [k(key)], [value, toPx(opts.ttlMs)]))),
-    takeTokens: (key: string, windows: readonly TokenWindow[], nowMs: number, cost = 1) =>
+    takeTokens: (key: string, windows: readonly TokenWindow[], nowMs: number, cost = 1, gateKey?: string) =>
       bounded("takeTokens", async (): Promise<TakeResult> => {
-        if (windows.length === 0) return { ok: true };
+        if (windows.length === 0 && gateKey === undefined) return { ok: true };
         const keys = windows.map((w) => k(`${key}:${w.windowMs}`));
-        const args = [nowMs, cost, ...windows.flatMap((w) => [w.capacity, w.windowMs])];
+        if (gateKey !== undefined) keys.push(k(gateKey));
+        const args = [nowMs, cost, windows.length, ...windows.flatMap((w) => [w.capacity, w.windowMs])];
         return parseTake(await runScript(client, TAKE_TOKENS_SCRIPT, keys, args));
       }),
     ping: () => bounded("ping", async () => void (await client.ping())),
@@ -90,7 +91,8 @@ function parseReserve(reply: unknown): ReserveResult {
 }
 
 function parseTake(reply: unknown): TakeResult {
-  const [ok, retryAfterMs] = reply as [number, number?];
+  const [ok, retryAfterMs, gated] = reply as [number, number?, number?];
   if (ok === 1) return { ok: true };
+  if (gated === 1) return { ok: false, retryAfterMs: retryAfterMs as number, gated: true };
   return { ok: false, retryAfterMs: retryAfterMs === -1 ? Number.POSITIVE_INFINITY : (retryAfterMs as number) };
 }

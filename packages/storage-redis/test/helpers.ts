@@ -63,6 +63,14 @@ export function countingClient(client: RedisLike): { client: RedisLike; calls: s
   return { client: counted, calls };
 }
 
+/**
+ * Resolves at the client's next "ready". Unlike `events.once`, connection errors on the way
+ * (refused while the server restarts) do not reject it.
+ */
+export function nextReady(client: Redis): Promise<void> {
+  return new Promise((resolve) => client.once("ready", () => resolve()));
+}
+
 /** Whether a private server can be started; under CI its absence fails the tests that need one. */
 export const HAS_REDIS_SERVER = spawnSync("redis-server", ["--version"]).status === 0;
 

@@ -1,9 +1,8 @@
-import { once } from "node:events";
 import { freePort } from "@outpost/test-support";
 import type { Redis } from "ioredis";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { RESERVE_SCRIPT, redisStorage, TAKE_TOKENS_SCRIPT } from "../src/index.js";
-import { connectRedis, countingClient, HAS_REDIS_SERVER, killRedisServer, sharedRedis, startRedisServer, testPrefix } from "./helpers.js";
+import { connectRedis, countingClient, HAS_REDIS_SERVER, killRedisServer, nextReady, sharedRedis, startRedisServer, testPrefix } from "./helpers.js";
 
 // A Redis restart, a failover to a replica or `SCRIPT FLUSH` empties the script cache; EVALSHA
 // then answers NOSCRIPT, and the storage must resend the script instead of failing the request.
@@ -62,7 +61,7 @@ describe("SCRIPT FLUSH on the shared Redis", () => {
   it("a dropped connection plus an empty script cache: requests work again once the client reconnects", async () => {
     const storage = redisStorage({ client, keyPrefix });
     const id = await client.client("ID");
-    const reconnected = once(client, "ready");
+    const reconnected = nextReady(client);
     await admin.script("FLUSH");
     await admin.client("KILL", "ID", id);
     await reconnected;

@@ -4,7 +4,7 @@ import { freePort } from "@outpost/test-support";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { createRedisClient, type RedisLike, redisStorage } from "../src/index.js";
-import { connectRedis, countingClient, HAS_REDIS_SERVER, killRedisServer, startRedisServer, testPrefix } from "./helpers.js";
+import { connectRedis, countingClient, HAS_REDIS_SERVER, killRedisServer, nextReady, startRedisServer, testPrefix } from "./helpers.js";
 
 // Every operation must reject within the storage's bound when Redis is gone, so the gateway
 // answers 503 promptly (invariant 7) instead of holding requests open.
@@ -91,7 +91,7 @@ describe("Redis stopped, then started again", () => {
     await killRedisServer(server);
     await expectEveryOperationRejects(client);
 
-    const reconnected = once(client, "ready");
+    const reconnected = nextReady(client);
     await start();
     await reconnected;
     // A fresh server: no data (nothing persisted) and an empty script cache, so the first EVALSHA

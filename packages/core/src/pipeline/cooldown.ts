@@ -1,7 +1,10 @@
 import { GatewayError } from "../errors/gateway-error.js";
 import type { Clock } from "../ports/clock.js";
 import type { Storage } from "../ports/storage.js";
-import { retryAfterSeconds } from "./rate-limit.js";
+/** RFC 9110 §10.2.3 delay-seconds: an integer, rounded up, and never 0 (0 invites a hot retry loop). */
+export function retryAfterSeconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}
 import { storageKeys } from "./storage-keys.js";
 
 const MIN_COOLDOWN_MS = 100;
@@ -34,7 +37,7 @@ export function upstreamRateLimited(ms: number, category: string): GatewayError 
 }
 
 /**
- * Step 12a: refuse while the provider+category cools down. Read failures are ignored: the
+ * Step 12 for routes without limits: refuse while the provider+category cools down. Read failures are ignored: the
  * cooldown protects the upstream, it does not decide access, and routes that need no storage
  * must keep working when storage is down.
  */

@@ -1,10 +1,9 @@
 import { GatewayError } from "../errors/gateway-error.js";
 import { SAFE_METHODS } from "../policy/route-policy.js";
-import { checkCooldown } from "./cooldown.js";
 import type { Outcome } from "./forward-plan.js";
 import { claimIdempotencyKey, fingerprint, type IdempotencyClaim, releaseIdempotency } from "./idempotency.js";
 import { buildPlan } from "./plan-builder.js";
-import { acquireTokens } from "./rate-limit.js";
+import { admit } from "./rate-limit.js";
 import type { AuthorisedRequest, GatewayRuntime } from "./request-context.js";
 import { headerValues } from "./request-info.js";
 import { lookupResponse, responseCacheKey, storedAnswer } from "./response-cache.js";
@@ -47,8 +46,7 @@ export async function proceed(rt: GatewayRuntime, req: AuthorisedRequest, body: 
       }
       state.cache = "MISS";
     }
-    await checkCooldown(rt.storage, rt.clock, provider.name, route.category);
-    await acquireTokens(rt.storage, rt.clock, provider, route.category);
+    await admit(rt.storage, rt.clock, provider, route.category);
 
     let injection;
     try {

@@ -31,7 +31,10 @@ export interface TokenWindow {
   readonly windowMs: number;
 }
 
-export type TakeResult = { readonly ok: true } | { readonly ok: false; readonly retryAfterMs: number };
+export type TakeResult =
+  | { readonly ok: true }
+  /** `gated`: refused because the gate key holds a later time (a cooldown), not for lack of tokens. */
+  | { readonly ok: false; readonly retryAfterMs: number; readonly gated?: true };
 
 export type ReserveResult = { readonly reserved: true } | { readonly reserved: false; readonly existing: string };
 
@@ -49,9 +52,11 @@ export interface Storage {
    * Takes `cost` tokens from every window of the bucket `key` — all or nothing, in one atomic
    * operation. Buckets start full and refill continuously. When any window lacks tokens nothing
    * is taken and `retryAfterMs` says when all of them will have enough. `nowMs` comes from the
-   * caller's clock so every instance agrees on time.
+   * caller's clock so every instance agrees on time. With `gateKey`, the take is first refused
+   * (`gated`, nothing taken) while that key holds an epoch-ms time after `nowMs`: an upstream's
+   * cooldown and the rate limit cost one operation, one round trip on Redis.
    */
-  takeTokens(key: string, windows: readonly TokenWindow[], nowMs: number, cost?: number): Promise<TakeResult>;
+  takeTokens(key: string, windows: readonly TokenWindow[], nowMs: number, cost?: number, gateKey?: string): Promise<TakeResult>;
   /** Resolves when the storage answers; rejects otherwise (`/readyz`). */
   ping(): Promise<void>;
 }

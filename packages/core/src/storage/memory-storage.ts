@@ -54,7 +54,9 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       put(key, value, opts.ttlMs);
       return { reserved: true };
     },
-    takeTokens: async (key: string, windows: readonly TokenWindow[], nowMs: number, cost = 1): Promise<TakeResult> => {
+    takeTokens: async (key: string, windows: readonly TokenWindow[], nowMs: number, cost = 1, gateKey?: string): Promise<TakeResult> => {
+      const gate = gateKey === undefined ? undefined : Number(live(gateKey)?.value);
+      if (gate !== undefined && gate > nowMs) return { ok: false, retryAfterMs: Math.ceil(gate - nowMs), gated: true };
       const keys = windows.map((w) => `${key}:${w.windowMs}`);
       const states = keys.map((k) => {
         const b = buckets.get(k);

@@ -173,6 +173,21 @@ export function describeStorageConformance(options: StorageConformanceOptions): 
       expect((await storage.takeTokens(key("x"), windows, now)).ok).toBe(false);
     });
 
+    it("takeTokens with a gate key refuses while the gate holds a later time, taking nothing", async () => {
+      const now = clock.now();
+      const windows = [{ capacity: 2, windowMs: 60_000 }];
+      await storage.set(key("gate"), String(now + 1_500), { ttlMs: 60_000 });
+      expect(await storage.takeTokens(key("g"), windows, now, 1, key("gate"))).toEqual({ ok: false, retryAfterMs: 1_500, gated: true });
+      expect(await storage.takeTokens(key("g"), windows, now + 1_500, 1, key("gate"))).toEqual({ ok: true });
+      expect(await storage.takeTokens(key("g"), windows, now + 1_500, 1, key("gate"))).toEqual({ ok: true });
+      expect((await storage.takeTokens(key("g"), windows, now + 1_500, 1, key("gate"))).ok).toBe(false);
+    });
+
+    it("takeTokens with a missing gate key behaves as without one", async () => {
+      const windows = [{ capacity: 1, windowMs: 60_000 }];
+      expect(await storage.takeTokens(key("n"), windows, clock.now(), 1, key("no-gate"))).toEqual({ ok: true });
+    });
+
     it("takeTokens honours a cost above one", async () => {
       const now = clock.now();
       const windows = [{ capacity: 10, windowMs: 10_000 }];
