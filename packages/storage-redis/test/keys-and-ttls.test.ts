@@ -62,8 +62,12 @@ describe("keys and TTLs", () => {
   it("TTLs round up to whole ms, never down; a TTL of zero or less stores nothing", async () => {
     const keyPrefix = testPrefix("ttl-edges");
     const storage = redisStorage({ client, keyPrefix });
-    await storage.set("frac", "v", { ttlMs: 0.2 });
-    expect(await client.pttl(`${keyPrefix}frac`)).toBeGreaterThanOrEqual(0); // PX 1, not PX 0 (an error)
+    await storage.set("frac", "v", { ttlMs: 1_500.2 });
+    const pttl = await client.pttl(`${keyPrefix}frac`);
+    expect(pttl).toBeGreaterThan(1_000);
+    expect(pttl).toBeLessThanOrEqual(1_501); // PX 1501
+    await expect(storage.set("tiny", "v", { ttlMs: 0.2 })).resolves.toBeUndefined(); // PX 1, not PX 0 (an error)
+    expect(await client.pttl(`${keyPrefix}tiny`)).toBeLessThanOrEqual(1); // 1 ms left, or already gone (-2)
     await storage.set("zero", "v", { ttlMs: 0 });
     expect(await storage.get("zero")).toBeUndefined();
     await storage.set("gone", "old");
