@@ -24,6 +24,7 @@ demo echo upstream on http://127.0.0.1:8081 — try:
   curl -s -H 'X-Provider: demo' http://127.0.0.1:${port}/echo/hello
   curl -s -H 'X-Provider: demo' http://127.0.0.1:${port}/admin          # 403 PROXY_PATH_DENIED
   curl -s http://127.0.0.1:${port}/providers
+  open http://127.0.0.1:${port}/docs in a browser for the API of every provider you may call
 `);
 const stop = () => outpost.kill("SIGTERM");
 process.on("SIGINT", stop);
