@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 PNPM_CONFIG_UPDATE_NOTIFIER=false WRANGLER_SEND_METRICS=false
+# wrangler (the Worker dry-run bundle, workerd tests) keeps its log out of ~/.config/.wrangler.
+export WRANGLER_LOG_PATH="${WRANGLER_LOG_PATH:-${TMPDIR:-/tmp}/outpost-wrangler-logs}"
 
 PNPM_VERSION=12.4.2
 if ! command -v pnpm >/dev/null || [ "$(pnpm --version 2>/dev/null)" != "$PNPM_VERSION" ]; then
@@ -45,8 +47,12 @@ if ! redis_answers "$REDIS_URL"; then
   redis_answers "$REDIS_URL" || { echo "test.sh: the private Redis did not start:" >&2; cat "$REDIS_DIR/redis.log" >&2; exit 1; }
 fi
 
-rm -f vitest.json
 rc=0
+# Benchmark smoke run: every bench scenario once, a few hundred requests, no timing thresholds;
+# it fails only when a target cannot start or a request errors, so the bench cannot rot.
+node bench/run.mjs --smoke >/tmp/outpost-bench-smoke.log 2>&1 || { cat /tmp/outpost-bench-smoke.log; echo "bench smoke failed" >&2; rc=1; }
+
+rm -f vitest.json
 "${PNPM[@]}" exec vitest run --reporter=default --reporter=json --outputFile.json=vitest.json || rc=$?
 if [ -f vitest.json ]; then
   node -e 'const r=require("./vitest.json");console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests+r.numTodoTests} skipped`)'

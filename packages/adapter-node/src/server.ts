@@ -57,7 +57,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     (req, res) => {
       // An idle client body would otherwise hold an upstream connection forever (invariant 8).
       if (hasBody(req)) {
-        req.socket.setTimeout(limits.bodyIdleTimeoutMs, () => req.socket.destroy());
+        // On the request, not the socket: a listener per request on a keep-alive socket would
+        // pile up (and keep every request alive) until the connection closes.
+        req.setTimeout(limits.bodyIdleTimeoutMs, () => req.socket.destroy());
         req.once("end", () => req.socket.setTimeout(0));
       }
       handler(req, res);

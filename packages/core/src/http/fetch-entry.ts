@@ -135,7 +135,15 @@ async function forward(plan: ForwardPlan, upstreamFetch: FetchLike, request: Req
       ? plan.body
       : request.body === null
         ? null
-        : request.body.pipeThrough(counting(plan.maxBodyBytes, (n, over) => ((bytesIn = n), (overflow = over))));
+        : request.body.pipeThrough(
+            counting(plan.maxBodyBytes, (n, over) => {
+              bytesIn = n;
+              overflow = over;
+              // workerd ends the upstream request normally when its body stream errors, so the
+              // upstream would act on a truncated body: aborting drops the request on every runtime.
+              if (over) controller.abort();
+            }),
+          );
   let upstream: Response;
   try {
     upstream = await upstreamFetch(

@@ -68,6 +68,12 @@ export interface ProxyUnderTest {
    * raw sockets (workerd): those scenarios are reported as not applicable, with that reason.
    */
   readonly raw?: (data: string, from?: string) => Promise<readonly RawExchange[]>;
+  /**
+   * The request-target as the proxy will receive it, where the platform parses URLs before the
+   * proxy runs (Workers: dot segments, `\` and `#` are resolved in `request.url`). Absent where the
+   * proxy sees targets as sent. Spellings it changes are checked in their resolved form, and reported.
+   */
+  readonly platformTarget?: (target: string) => string;
   stop(): Promise<void>;
 }
 

@@ -51,11 +51,19 @@ export const DENIED_SPELLINGS = [
 ];
 
 export function pathScenarios(ctx: ScenarioContext): void {
-  it("bad paths (traversal, encoded separators, parameters, NUL, empty segments, double encoding) get 400 PROXY_BAD_PATH and reach no upstream", async () => {
+  it("bad paths (traversal, encoded separators, parameters, NUL, empty segments, double encoding) get 400 PROXY_BAD_PATH and reach no upstream", async (test) => {
+    const resolvedByPlatform: string[] = [];
     for (const target of BAD_PATHS) {
+      const seen = ctx.proxy().platformTarget?.(target) ?? target;
       for (const provider of ["github", "stripe"]) {
-        await expectRefused(ctx, { provider, target }, "PROXY_BAD_PATH");
+        if (seen === target) await expectRefused(ctx, { provider, target }, "PROXY_BAD_PATH");
+        else await expectDecidedAsResolved(ctx, provider, target, seen);
       }
+      if (seen !== target) resolvedByPlatform.push(`${target} -> ${seen}`);
+    }
+    // Reported, never dropped: on such a platform these spellings cannot reach the proxy at all.
+    if (resolvedByPlatform.length > 0) {
+      await test.annotate(`not applicable as sent: the platform resolves these targets before the proxy runs; checked as resolved: ${resolvedByPlatform.join(", ")}`);
     }
   });
 
@@ -77,4 +85,22 @@ export function pathScenarios(ctx: ScenarioContext): void {
       expect(res.status).toBe(target === "/user" ? 404 : 200);
     }
   });
+}
+
+/**
+ * A target the platform resolves before the proxy runs, sent as spelled and as resolved: the
+ * answers and the upstream records are the same, so the proxy decided on exactly what it forwarded
+ * (invariant 3), and no other origin was reached.
+ */
+async function expectDecidedAsResolved(ctx: ScenarioContext, provider: string, target: string, resolved: string): Promise<void> {
+  const outcome = async (sent: string) => {
+    ctx.upstream().clear();
+    const res = await ctx.send({ provider, target: sent });
+    const code = res.headers.get("content-type")?.startsWith("application/json") ? res.json()?.error?.code : undefined;
+    return { status: res.status, code, forwarded: ctx.upstream().requests.map((r) => r.url) };
+  };
+  const asSent = await outcome(target);
+  expect({ target, provider, ...asSent }).toEqual({ target, provider, ...(await outcome(resolved)) });
+  ctx.upstream().clear();
+  expect(ctx.evil().requests).toHaveLength(0);
 }
