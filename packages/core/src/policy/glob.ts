@@ -111,5 +111,21 @@ export function compileGlob(pattern: string): PathMatcher {
     const literal = String.fromCharCode(...elements);
     return (path) => path === literal;
   }
-  return nfaMatcher(elements);
+  return withLiteralGuards(elements, nfaMatcher(elements));
+}
+
+/**
+ * Necessary conditions checked before the NFA: the literal text before the first wildcard and
+ * after the last must frame the path, and every element needs at least one character. Most rules
+ * fail here in a few comparisons, which keeps a long allow list cheap per request.
+ */
+function withLiteralGuards(elements: readonly number[], matcher: PathMatcher): PathMatcher {
+  let first = 0;
+  while (elements[first]! >= 0) first++;
+  let last = elements.length - 1;
+  while (elements[last]! >= 0) last--;
+  const prefix = String.fromCharCode(...elements.slice(0, first));
+  const suffix = String.fromCharCode(...elements.slice(last + 1));
+  const minLength = elements.length;
+  return (path) => path.length >= minLength && path.startsWith(prefix) && path.endsWith(suffix) && matcher(path);
 }
