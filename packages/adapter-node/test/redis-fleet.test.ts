@@ -1,8 +1,7 @@
 import { spawn } from "node:child_process";
-import { createServer, request, Agent, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { Agent, request } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type RecordingUpstream, startRecordingUpstream } from "@outpost/test-support";
+import { type RecordingUpstream, startRecordingUpstream, startTokenEndpoint, type TokenEndpoint } from "@outpost/test-support";
 import { clearPrefix, REDIS_URL, redisCommand, testPrefix } from "./support/redis.js";
 import { CLI, providerDir, type SpawnedOutpost, spawnOutpost } from "./support/spawn-outpost.js";
 
@@ -12,27 +11,13 @@ import { CLI, providerDir, type SpawnedOutpost, spawnOutpost } from "./support/s
  */
 describe("a fleet of two outpost processes sharing one real Redis", () => {
   let upstream: RecordingUpstream;
-  let tokenEndpoint: Server;
-  let mints = 0;
-  let tokenUrl = "";
+  let tokenEndpoint: TokenEndpoint;
   const fleets: SpawnedOutpost[] = [];
   const prefixes: string[] = [];
 
   beforeAll(async () => {
     upstream = await startRecordingUpstream();
-    tokenEndpoint = createServer((req, res) => {
-      req.resume();
-      req.on("end", () => {
-        mints++;
-        // Slow enough that every concurrent request arrives while the first mint is in flight.
-        setTimeout(() => {
-          res.writeHead(200, { "Content-Type": "application/json" });
-          res.end(JSON.stringify({ access_token: `minted-${mints}-${crypto.randomUUID()}`, token_type: "Bearer", expires_in: 3600 }));
-        }, 150);
-      });
-    });
-    await new Promise<void>((r) => tokenEndpoint.listen(0, "127.0.0.1", r));
-    tokenUrl = `http://127.0.0.1:${(tokenEndpoint.address() as AddressInfo).port}/token`;
+    tokenEndpoint = await startTokenEndpoint(["minted-1-fleet-token"]);
   });
   afterEach(async () => {
     await Promise.all(fleets.splice(0).map((p) => p.stop()));
@@ -40,7 +25,7 @@ describe("a fleet of two outpost processes sharing one real Redis", () => {
   });
   afterAll(async () => {
     await upstream.close();
-    await new Promise((r) => tokenEndpoint.close(r));
+    await tokenEndpoint.close();
   });
 
   async function fleet(files: Record<string, string>, env: Record<string, string> = {}): Promise<[SpawnedOutpost, SpawnedOutpost, string, string]> {
@@ -84,17 +69,16 @@ describe("a fleet of two outpost processes sharing one real Redis", () => {
   });
 
   it("cold OAuth2 token cache, 100 concurrent requests over both processes → the token endpoint is called exactly once", async () => {
-    mints = 0;
     const [a, b] = await fleet(
       {
-        "oa.yaml": `name: oa\nbase_url: ${upstream.url}/oa\nauth: {type: oauth2_client_credentials, client_id_env: OA_ID, client_secret_env: OA_SECRET, token_url: "${tokenUrl}", scope: read}\n`,
+        "oa.yaml": `name: oa\nbase_url: ${upstream.url}/oa\nauth: {type: oauth2_client_credentials, client_id_env: OA_ID, client_secret_env: OA_SECRET, token_url: "${tokenEndpoint.url}", scope: read}\n`,
       },
       { OA_ID: "fleet-client", OA_SECRET: "fleet-secret-value" },
     );
     upstream.clear();
     const results = await Promise.all(Array.from({ length: 100 }, (_, i) => send(i % 2 ? a.port : b.port, `/x/${i}`, { headers: { "X-Provider": "oa" } })));
     expect(results.map((r) => r.status)).toEqual(Array(100).fill(200));
-    expect(mints).toBe(1);
+    expect(tokenEndpoint.mints).toHaveLength(1);
     const tokens = new Set(upstream.requests.map((r) => r.headers.authorization?.[0]));
     expect(tokens.size).toBe(1);
     expect([...tokens][0]).toMatch(/^Bearer minted-1-/);

@@ -3,8 +3,6 @@
  * recording upstream, and (for OAuth2) a small token endpoint that counts mints.
  */
 import { createHmac } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type AuthPlugin, ConfigError, defineAuthPlugin, loadConfig, secretsFromRecord } from "@outpost/core";
@@ -16,42 +14,14 @@ import {
   type RecordingUpstream,
   startEvilOrigin,
   startRecordingUpstream,
+  startTokenEndpoint,
+  type TokenEndpoint,
 } from "@outpost/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createJsonLogger, loadNodeConfig, type RunningServer, startServer } from "../src/index.js";
 import { providerDir } from "./support/spawn-outpost.js";
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "plugins");
-
-interface TokenEndpoint {
-  readonly url: string;
-  /** Every mint request's form body, in order. */
-  readonly mints: URLSearchParams[];
-  close(): Promise<void>;
-}
-
-/** Answers each POST with the next of `tokens`, slowly enough that concurrent requests overlap a mint. */
-async function startTokenEndpoint(tokens: readonly string[]): Promise<TokenEndpoint> {
-  const mints: URLSearchParams[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => (body += chunk.toString()));
-    req.on("end", () => {
-      mints.push(new URLSearchParams(body));
-      const token = tokens[mints.length - 1] ?? "out-of-tokens";
-      setTimeout(() => {
-        res.writeHead(200, { "Content-Type": "application/json" });
-        res.end(JSON.stringify({ access_token: token, token_type: "Bearer", expires_in: 3600 }));
-      }, 100);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/oauth/token`,
-    mints,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
 
 interface Answer {
   readonly status: number;
@@ -163,27 +133,21 @@ describe("stateful auth end to end (Node server)", () => {
   it("SEC-132: a token endpoint answering 307 is a failed mint (502 PROXY_AUTH_ERROR); the secret never reaches the redirect target", async () => {
     const evil = await startEvilOrigin();
     const sentinels = createSentinels(["client_secret"]);
-    let mints = 0;
-    const redirecting = createServer((req, res) => {
-      mints++;
-      req.resume();
-      res.writeHead(307, { Location: `${evil.url}/token` }).end();
-    });
-    await new Promise<void>((resolve) => redirecting.listen(0, "127.0.0.1", resolve));
+    const redirecting = await startTokenEndpoint([], evil.url);
     try {
-      const tokenUrl = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/token`;
+      const tokenUrl = redirecting.url;
       const text = `name: o\nbase_url: ${upstream.url}\nauth: {type: oauth2_client_credentials, client_id_env: ID, client_secret_env: SECRET, token_url: "${tokenUrl}"}`;
       const config = loadConfig({ providers: [{ file: "o.yaml", text }], secrets: secretsFromRecord({ ID: "id", SECRET: sentinels.client_secret }) });
       server = await startServer({ config, port: 0, logger: logger() });
       const answer = await call(server, "o", "/v1/x");
       expect(answer.status).toBe(502);
       expect(JSON.parse(answer.body).error.code).toBe("PROXY_AUTH_ERROR");
-      expect(mints).toBe(1);
+      expect(redirecting.mints).toHaveLength(1);
       expect(evil.requests).toHaveLength(0);
       expect(upstream.requests).toHaveLength(0);
       expect(findLeaks(everything([answer]) + sink.text(), sentinels)).toEqual([]);
     } finally {
-      await new Promise((resolve) => redirecting.close(resolve));
+      await redirecting.close();
       await evil.close();
     }
   });

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { call, eventually, providerYaml } from "./support/calls.js";
-import { type LoopbackUpstreams, startLoopbackUpstreams } from "./support/workerd-harness.js";
+import { type LoopbackUpstreams, startLoopbackUpstreams } from "@outpost/test-support";
 import { startWorkerdProxy, type WorkerdProxy } from "./support/workerd-proxy.js";
 
 let upstreams: LoopbackUpstreams;

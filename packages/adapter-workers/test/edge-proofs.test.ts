@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, eventually, providerYaml } from "./support/calls.js";
-import { type LoopbackUpstreams, startLoopbackUpstreams } from "./support/workerd-harness.js";
+import { type LoopbackUpstreams, startLoopbackUpstreams } from "@outpost/test-support";
 import { startWorkerdProxy, type WorkerdProxy } from "./support/workerd-proxy.js";
 
 describe("the Worker in workerd, two isolates on one KV namespace and one Durable Object namespace", () => {

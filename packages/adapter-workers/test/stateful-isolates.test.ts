@@ -5,8 +5,8 @@
 import { createSentinels, findLeaks } from "@outpost/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, providerYaml } from "./support/calls.js";
-import { startTokenEndpoint, type TokenEndpoint } from "./support/token-endpoint.js";
-import { type LoopbackUpstreams, startLoopbackUpstreams } from "./support/workerd-harness.js";
+import { startTokenEndpoint, type TokenEndpoint } from "@outpost/test-support";
+import { type LoopbackUpstreams, startLoopbackUpstreams } from "@outpost/test-support";
 import { startWorkerdProxy, type WorkerdProxy } from "./support/workerd-proxy.js";
 
 const sentinels = createSentinels(["client_secret", "token_one", "token_two"]);

@@ -12,4 +12,6 @@ export {
   startEvilOrigin,
   startRecordingUpstream,
 } from "./recording-upstream.js";
+export { type LoopbackUpstreams, startLoopbackUpstreams } from "./loopback-upstreams.js";
+export { startTokenEndpoint, type TokenEndpoint } from "./token-endpoint.js";
 export { assertNoLeaks, basicForms, createSentinels, findLeaks, sentinelForms } from "./sentinels.js";

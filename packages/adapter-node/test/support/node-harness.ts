@@ -2,7 +2,7 @@ import { request as httpRequest } from "node:http";
 import { Readable } from "node:stream";
 import { loadConfig, secretsFromRecord, type Storage } from "@outpost/core";
 import type { ProxyConfigTexts, ProxyUnderTest, ScenarioHarness, ScenarioRequest, ScenarioResponse } from "@outpost/core/testing";
-import { createLineSink, freePort, rawRequest, startEvilOrigin, startRecordingUpstream } from "@outpost/test-support";
+import { createLineSink, rawRequest, startLoopbackUpstreams } from "@outpost/test-support";
 import { createJsonLogger, startServer } from "../../src/index.js";
 
 /** One request with exact target and header lines, from a chosen loopback source address. */
@@ -71,19 +71,6 @@ async function startNodeProxy(texts: ProxyConfigTexts, storage: Storage | undefi
 
 export const nodeHarness: ScenarioHarness = {
   name: "Node (outpost server on a random port)",
-  async startUpstreams() {
-    const evil = await startEvilOrigin();
-    const upstream = await startRecordingUpstream({ evilUrl: evil.url });
-    const closedPort = await freePort();
-    return {
-      upstream,
-      evil,
-      closedUrl: `http://127.0.0.1:${closedPort}`,
-      stop: async () => {
-        await upstream.close();
-        await evil.close();
-      },
-    };
-  },
+  startUpstreams: startLoopbackUpstreams,
   startProxy: (texts: ProxyConfigTexts) => startNodeProxy(texts, undefined),
 };
