@@ -47,7 +47,12 @@ if ! redis_answers "$REDIS_URL"; then
   redis_answers "$REDIS_URL" || { echo "test.sh: the private Redis did not start:" >&2; cat "$REDIS_DIR/redis.log" >&2; exit 1; }
 fi
 
+# Debian's Chromium for the /docs browser test, which fails (never skips) without it.
+bash scripts/ensure-chromium.sh || echo "test.sh: no Chromium; docs-browser.test.ts will fail" >&2
+
 rc=0
+# Published manifests: publint, attw and our own rules over the packed tarballs.
+bash scripts/check-packages.sh >/tmp/outpost-check-packages.log 2>&1 || { cat /tmp/outpost-check-packages.log; echo "package checks (publint/attw) failed" >&2; rc=1; }
 # Benchmark smoke run: every bench scenario once, a few hundred requests, no timing thresholds;
 # it fails only when a target cannot start or a request errors, so the bench cannot rot.
 node bench/run.mjs --smoke >/tmp/outpost-bench-smoke.log 2>&1 || { cat /tmp/outpost-bench-smoke.log; echo "bench smoke failed" >&2; rc=1; }

@@ -18,16 +18,21 @@ export interface CliOptions {
   readonly host: string;
   readonly defaultProvider: string | undefined;
   readonly limits: ServerLimits;
+  /** Reload providers and hosts when their files change (SIGHUP reloads either way). */
+  readonly watch: boolean;
   /** process.env plus the --env-file entries (the real environment wins, as with `node --env-file`). */
   readonly env: Record<string, string | undefined>;
 }
 
 export const USAGE = `Usage: outpost <serve|check> [options]
        outpost token <set|clear> PROVIDER [options]     (the token is read from stdin)
+       outpost add-provider [--providers DIR | --out FILE]
 
   serve   validate the configuration, then start the proxy
   check   validate the configuration, print a summary, exit 1 on any error
   token   rotate a bearer_store provider's token in shared storage, without a restart
+  add-provider  ask for a provider's settings (secrets by env var name only), show the YAML,
+          validate it and write it after confirmation
 
 Options (environment variable in brackets):
   --providers DIR          provider YAML directory, repeatable [OUTPOST_PROVIDERS_DIR] (default ./providers)
@@ -41,7 +46,16 @@ Options (environment variable in brackets):
   --max-header-bytes N     request header limit, 431 beyond [OUTPOST_MAX_HEADER_BYTES] (default 16384)
   --header-timeout-ms N    client header timeout [OUTPOST_HEADER_TIMEOUT_MS] (default 10000)
   --body-idle-timeout-ms N client body idle timeout [OUTPOST_BODY_IDLE_TIMEOUT_MS] (default 30000)
-  Trusted proxies may also come from TRUSTED_PROXIES (comma-separated CIDRs).`;
+  --watch                  reload providers and hosts when their files change [OUTPOST_WATCH=1]
+  Trusted proxies may also come from TRUSTED_PROXIES (comma-separated CIDRs).
+
+Reload: SIGHUP (with or without --watch) re-reads the provider files and the hosts file. The new
+  configuration is validated first and swapped in whole; an invalid edit is refused with its file,
+  line and field on stderr, and the running configuration keeps serving. Requests in flight finish
+  on the configuration they started with. Secrets (environment, --env-file), storage and listen
+  options are read at start only.
+Metrics: GET /metrics answers Prometheus text to callers that match a configured host (with its
+  PSK when it has one), like /providers; /healthz and /readyz stay open to anyone.`;
 
 /** A mistake in how the CLI was called (not in the configuration): answered with the usage text. */
 export class UsageError extends Error {
@@ -99,6 +113,7 @@ export function parseCliOptions(argv: readonly string[], processEnv: NodeJS.Proc
       "max-header-bytes": { type: "string" },
       "header-timeout-ms": { type: "string" },
       "body-idle-timeout-ms": { type: "string" },
+      watch: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -126,6 +141,7 @@ export function parseCliOptions(argv: readonly string[], processEnv: NodeJS.Proc
       headerTimeoutMs: integer(values["header-timeout-ms"] ?? env.OUTPOST_HEADER_TIMEOUT_MS, "OUTPOST_HEADER_TIMEOUT_MS", DEFAULT_LIMITS.headerTimeoutMs, 1),
       bodyIdleTimeoutMs: integer(values["body-idle-timeout-ms"] ?? env.OUTPOST_BODY_IDLE_TIMEOUT_MS, "OUTPOST_BODY_IDLE_TIMEOUT_MS", DEFAULT_LIMITS.bodyIdleTimeoutMs, 1),
     },
+    watch: values.watch ?? (env.OUTPOST_WATCH === "1" || env.OUTPOST_WATCH === "true"),
     env,
   };
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
-import type { Answer, ErrorCode, ForwardOutcome, ForwardPlan, Scrubber } from "@outpost/core";
+import { type Answer, type ErrorCode, type ForwardOutcome, type ForwardPlan, SCRUB_BUFFER_BYTES, type Scrubber } from "@outpost/core";
 import { BodyLimit } from "./body-limit.js";
 import { hasBody } from "./request-info.js";
 import { sendAnswer } from "./send-answer.js";
@@ -76,6 +76,30 @@ function relay(body: Readable, res: ServerResponse, headers: readonly string[], 
   });
 }
 
+/**
+ * Reads a small sized body whole (a scrubbed answer whose length must be re-measured); undefined
+ * when the upstream fails mid-body or sends more than `limit`.
+ */
+function collect(body: Readable, limit: number, done: (bytes: Uint8Array | undefined) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let settled = false;
+  const settle = (bytes: Uint8Array | undefined) => {
+    if (settled) return;
+    settled = true;
+    done(bytes);
+  };
+  body.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limit) {
+      discard(body);
+      settle(undefined);
+    } else chunks.push(chunk);
+  });
+  body.once("error", () => settle(undefined));
+  body.once("end", () => settle(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+}
+
 /** The request body to send: bytes core already read, the raw stream, or the stream under a limit. */
 function requestBody(plan: ForwardPlan, req: IncomingMessage, headers: string[]): { body: Readable | Uint8Array | undefined; limit?: BodyLimit } {
   if (plan.body !== undefined) {
@@ -122,13 +146,30 @@ export function forward(plan: ForwardPlan, req: IncomingMessage, res: ServerResp
           discard(upstream.body);
           return answerWith(decision.answer, decision.errorCode, upstreamMs);
         }
+        const bodyless = isBodyless(plan.method, upstream.status);
+        if (decision.seal && !bodyless) {
+          const seal = decision.seal;
+          return collect(upstream.body, SCRUB_BUFFER_BYTES, (body) => {
+            if (body === undefined) return answerWith(plan.failure("PROXY_UPSTREAM_ERROR"), "PROXY_UPSTREAM_ERROR", upstreamMs);
+            if (res.destroyed) return finish({ status: upstream.status, bytesOut: 0, upstreamMs, complete: false });
+            const sealed = seal(body);
+            try {
+              res.writeHead(upstream.status, sealed.headers);
+            } catch {
+              return answerWith(plan.failure("PROXY_UPSTREAM_ERROR"), "PROXY_UPSTREAM_ERROR", upstreamMs);
+            }
+            if (decision.capture) plan.capture(sealed.body);
+            res.end(sealed.body);
+            finish({ status: upstream.status, bytesOut: sealed.body.byteLength, upstreamMs });
+          });
+        }
         try {
           res.writeHead(upstream.status, decision.headers);
         } catch {
           discard(upstream.body);
           return answerWith(plan.failure("PROXY_UPSTREAM_ERROR"), "PROXY_UPSTREAM_ERROR", upstreamMs);
         }
-        if (isBodyless(plan.method, upstream.status)) {
+        if (bodyless) {
           upstream.body.resume();
           res.end();
           return finish({ status: upstream.status, bytesOut: 0, upstreamMs });

@@ -14,5 +14,7 @@ export { createJsonLogger } from "./json-logger.js";
 export type { JsonLoggerOptions } from "./json-logger.js";
 export { createUpstreamClient } from "./upstream-client.js";
 export type { UpstreamClient, UpstreamClientOptions } from "./upstream-client.js";
+export { createOutpostMetrics } from "./metrics.js";
+export type { OutpostMetrics, OutpostMetricsOptions } from "./metrics.js";
 export { createOutpost } from "./create-outpost.js";
 export type { CreateOutpostOptions, Outpost } from "./create-outpost.js";

@@ -1,9 +1,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { CompiledConfig, Logger, Storage } from "@outpost/core";
+import { type CompiledConfig, type Gateway, type Logger, memoryStorage, type Storage } from "@outpost/core";
 import { createNodeGateway } from "./node-gateway.js";
 import { createOutpostHandler, type OutpostHandler } from "./handler.js";
 import { createJsonLogger } from "./json-logger.js";
+import { createBatchedWriter } from "./line-writer.js";
+import { createOutpostMetrics, type OutpostMetrics } from "./metrics.js";
 import { hasBody } from "./request-info.js";
 
 export interface ServerLimits {
@@ -28,6 +30,11 @@ export interface StartOptions {
   readonly logger?: Logger;
   /** @default in-memory storage */
   readonly storage?: Storage;
+  /**
+   * Prometheus metrics at `GET /metrics` (gated like `/providers`); `false` serves none.
+   * @default createOutpostMetrics()
+   */
+  readonly metrics?: OutpostMetrics | false;
 }
 
 export interface RunningServer {
@@ -35,6 +42,14 @@ export interface RunningServer {
   readonly handler: OutpostHandler;
   readonly url: string;
   readonly port: number;
+  /** Undefined when started with `metrics: false`. */
+  readonly metrics: OutpostMetrics | undefined;
+  /**
+   * Swaps in a new, already validated configuration: the whole gateway is built first (throws,
+   * changing nothing, if it cannot be), then one reference changes. Requests in flight finish on
+   * the configuration they started with; storage, metrics and upstream pools are kept.
+   */
+  reload(config: CompiledConfig): void;
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -42,9 +57,16 @@ export interface RunningServer {
 /** The standalone Outpost server: the handler plus the limits of DESIGN §4.2. */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const logger = options.logger ?? createJsonLogger({ secrets: options.config.secretValues });
-  const gateway = createNodeGateway(options.config, { logger, storage: options.storage });
-  const handler = createOutpostHandler({ gateway });
+  // Created once and shared by every configuration: reloads keep rate-limit state, cached tokens and counters.
+  const storage = options.storage ?? memoryStorage();
+  const metrics = options.metrics === false ? undefined : (options.metrics ?? createOutpostMetrics());
+  const write = options.logger ? undefined : createBatchedWriter((chunk) => process.stdout.write(chunk));
+  const build = (config: CompiledConfig): Gateway => {
+    // A new configuration may name new secrets: the log scrubs exactly the current ones.
+    const logger = options.logger ?? createJsonLogger({ secrets: config.secretValues, ...(write ? { write } : {}) });
+    return createNodeGateway(config, { logger, storage, metrics });
+  };
+  const handler = createOutpostHandler({ gateway: build(options.config) });
   const server = createServer(
     {
       maxHeaderSize: limits.maxHeaderBytes,
@@ -81,6 +103,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     handler,
     port: address.port,
     url: `http://${hostText}:${address.port}`,
+    metrics,
+    reload: (config) => handler.swap(build(config)),
     close: async (graceMs = 30_000) => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections become idle as their last response ends; close each one then

@@ -50,4 +50,13 @@ describe("Redis round trips per request (issue: one per rate-limited request)", 
     for (let i = 0; i < 10; i++) await send();
     expect(calls).toEqual(Array(10).fill("evalsha"));
   });
+
+  it("concurrent requests cost at most one Redis command each: takes made in one event-loop turn share one EVALSHA", async () => {
+    await send();
+    calls.length = 0;
+    await Promise.all(Array.from({ length: 16 }, () => send()));
+    expect(calls.length).toBeLessThanOrEqual(16); // the invariant: never more than one per request
+    // All 16 reach their take within one turn here (no I/O before step 12), so they are one batch.
+    expect(calls).toEqual(["evalsha"]);
+  });
 });

@@ -1,14 +1,17 @@
 import type { CompiledConfig } from "./config/compiled-config.js";
 import type { ErrorCode } from "./errors/codes.js";
 import { GatewayError, toGatewayError } from "./errors/gateway-error.js";
+import { createEmitter, type Emit, emitRequestEvents, tokenMintFetch } from "./events/emit.js";
+import type { GatewayObserver } from "./events/gateway-event.js";
 import { answerLength, errorAnswer, jsonAnswer } from "./http/answer.js";
 import { fetchThroughGateway, type FetchContext, type FetchLike } from "./http/fetch-entry.js";
-import { queryKeys, requestLogRecord, type RequestLogState } from "./logging/request-log.js";
-import { type DocsAssets, healthAnswer, managementPath, managementRoute, providersAnswer, readinessAnswer } from "./management/endpoints.js";
+import { queryKeys, requestLogRecord, type RequestLogEnd, type RequestLogState } from "./logging/request-log.js";
+import { type DocsAssets, healthAnswer, type MetricsSource, managementPath, managementRoute, providersAnswer, readinessAnswer } from "./management/endpoints.js";
 import { openApiDocument } from "./management/openapi.js";
 import { authorizeRoute, canonicalTarget } from "./pipeline/authorize.js";
 import type { Outcome } from "./pipeline/forward-plan.js";
-import { checkPsk, checkRequestShape, identifyHost, selectProvider } from "./pipeline/identify.js";
+import { checkRequestShape, identifyHost, selectProvider } from "./pipeline/identify.js";
+import { createPskGuard } from "./pipeline/psk-guard.js";
 import { idempotencyKeyOf, proceed } from "./pipeline/proceed.js";
 import { scrubPatternSource } from "./pipeline/scrubbing.js";
 import type { AuthorisedRequest, GatewayRuntime, ProviderRuntime } from "./pipeline/request-context.js";
@@ -31,6 +34,16 @@ export interface GatewayDeps {
   readonly newRequestId?: () => string;
   /** Serves `GET /docs` and its assets; without it `/docs` is a 404. */
   readonly docsAssets?: DocsAssets;
+  /**
+   * Receives one event per request, and per rate-limit wait and refusal, replay, token mint and
+   * upstream failure (`GatewayEvent`). @default none
+   */
+  readonly onEvent?: GatewayObserver;
+  /**
+   * Answers `GET /metrics`, gated like `/providers` (a configured host, and its PSK). Without it
+   * `/metrics` is not a management path: it goes to the default provider like any other path.
+   */
+  readonly metrics?: MetricsSource;
 }
 
 export interface Gateway {
@@ -44,10 +57,11 @@ export interface Gateway {
   secretValues(): string[];
 }
 
-function providerRuntimes(config: CompiledConfig, storage: Storage, clock: Clock, fetch: FetchLike): Map<string, ProviderRuntime> {
+function providerRuntimes(config: CompiledConfig, storage: Storage, clock: Clock, fetch: FetchLike, emit: Emit | undefined): Map<string, ProviderRuntime> {
   const map = new Map<string, ProviderRuntime>();
   for (const provider of config.providers.values()) {
-    const auth = provider.createAuth({ storage, clock, fetch });
+    const tokenFetch = emit ? tokenMintFetch(fetch, clock, emit, provider.name, provider.authType) : fetch;
+    const auth = provider.createAuth({ storage, clock, fetch: tokenFetch });
     const owned = new Set([...provider.defaultHeaders.map(([name]) => name.toLowerCase()), ...auth.headerNames]);
     const patterns = scrubPatternSource(auth);
     map.set(provider.name, { provider, auth, owned, scrubPatterns: provider.config.scrub_responses ? patterns : () => undefined });
@@ -62,7 +76,9 @@ export function createGateway(config: CompiledConfig, deps: GatewayDeps = {}): G
   const logger = deps.logger ?? silentLogger;
   const upstreamFetch = deps.fetch ?? ((request: Request) => fetch(request));
   const newRequestId = deps.newRequestId ?? (() => crypto.randomUUID());
-  const providers = providerRuntimes(config, storage, clock, upstreamFetch);
+  const emit = createEmitter(deps.onEvent, logger);
+  const providers = providerRuntimes(config, storage, clock, upstreamFetch, emit);
+  const pskGuard = createPskGuard(storage, clock, config.pskFailures);
 
   const rt: GatewayRuntime = {
     config,
@@ -70,17 +86,19 @@ export function createGateway(config: CompiledConfig, deps: GatewayDeps = {}): G
     storage,
     clock,
     logger,
-    log: (state, status, errorCode, outcome) =>
-      logger.request(
-        requestLogRecord(state, {
-          status,
-          errorCode,
-          endedAt: clock.now(),
-          upstreamMs: outcome?.upstreamMs,
-          bytesIn: outcome?.bytesIn ?? 0,
-          bytesOut: outcome?.bytesOut ?? 0,
-        }),
-      ),
+    emit,
+    log: (state, status, errorCode, outcome) => {
+      const end: RequestLogEnd = {
+        status,
+        errorCode,
+        endedAt: clock.now(),
+        upstreamMs: outcome?.upstreamMs,
+        bytesIn: outcome?.bytesIn ?? 0,
+        bytesOut: outcome?.bytesOut ?? 0,
+      };
+      logger.request(requestLogRecord(state, end));
+      if (emit) emitRequestEvents(emit, state, end, outcome?.complete !== false);
+    },
     proxyHeaders: (state) => (state.provider ? ["X-Request-Id", state.requestId, "X-Proxy-Provider", state.provider] : ["X-Request-Id", state.requestId]),
     answer: (state, answer, errorCode) => {
       const full = { ...answer, headers: [...answer.headers, ...rt.proxyHeaders(state)] };
@@ -102,15 +120,17 @@ export function createGateway(config: CompiledConfig, deps: GatewayDeps = {}): G
   /** Steps 1–9 (DESIGN §3), then the body when core must see it, then steps 10–14. */
   async function decide(info: RequestInfo, state: RequestLogState): Promise<Outcome> {
     checkRequestShape(info);
-    const route = headerValues(info.headers, "x-provider").length === 0 ? managementRoute(info.method, info.target) : undefined;
+    let route = headerValues(info.headers, "x-provider").length === 0 ? managementRoute(info.method, info.target) : undefined;
+    if (route === "metrics" && !deps.metrics) route = undefined;
     if (route === "healthz") return rt.answer(state, healthAnswer());
     if (route === "readyz") return rt.answer(state, await readinessAnswer(storage));
     const { host, client } = identifyHost(info, config);
     state.client = client;
     state.host = host.id;
-    checkPsk(info, host);
+    await pskGuard.check(info, host, client);
     if (route === "providers") return rt.answer(state, providersAnswer(config, host));
     if (route === "openapi") return rt.answer(state, jsonAnswer(200, openApiDocument(config, host)));
+    if (route === "metrics") return rt.answer(state, await (deps.metrics as MetricsSource)());
     if (route === "docs") {
       const asset = deps.docsAssets?.(managementPath(info.target));
       if (!asset) throw new GatewayError("PROXY_NOT_FOUND", "no documentation UI is served here");

@@ -4,6 +4,19 @@
  */
 export { createGateway } from "./gateway.js";
 export type { Gateway, GatewayDeps } from "./gateway.js";
+export { statusClass } from "./events/gateway-event.js";
+export type {
+  CacheHitEvent,
+  CacheState,
+  GatewayEvent,
+  GatewayEventType,
+  GatewayObserver,
+  RateLimitedEvent,
+  RateLimitWaitEvent,
+  RequestEvent,
+  TokenMintEvent,
+  UpstreamErrorEvent,
+} from "./events/gateway-event.js";
 
 export { loadConfig } from "./config/load-config.js";
 export type { LoadConfigOptions } from "./config/load-config.js";
@@ -55,9 +68,11 @@ export type { Cidr } from "./host/cidr.js";
 
 export type { RequestInfo } from "./pipeline/request-info.js";
 export type { ForwardPlan, ForwardOutcome, Outcome, ResponseDecision } from "./pipeline/forward-plan.js";
+export { SCRUB_BUFFER_BYTES } from "./pipeline/response-scrub.js";
+export type { SealedAnswer } from "./pipeline/response-scrub.js";
 export type { Answer } from "./http/answer.js";
 export type { FetchContext, FetchLike } from "./http/fetch-entry.js";
-export type { DocsAssets } from "./management/endpoints.js";
+export type { DocsAssets, MetricsSource } from "./management/endpoints.js";
 export { openApiDocument } from "./management/openapi.js";
 export type { OpenApiOptions } from "./management/openapi.js";
 export { OUTPOST_VERSION } from "./version.js";

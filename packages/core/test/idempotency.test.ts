@@ -107,4 +107,12 @@ describe("idempotency (DESIGN §5.3)", () => {
     expect([get1.headers.get("x-proxy-cache"), get2.headers.get("x-proxy-cache")]).toEqual(["BYPASS", "BYPASS"]);
     expect((await post(f, "/v1/charges", "k".repeat(256), "{}")).code).toBe("PROXY_BAD_REQUEST");
   });
+
+  it("an answer larger than max_idempotency_entry_bytes is not kept: the key is freed and a retry reaches the upstream", async () => {
+    const f = createFixture(PROVIDER.replace("mode: transparent", "mode: transparent\n  max_idempotency_entry_bytes: 4"), { script });
+    const first = await post(f, "/v1/charges", "K-big", '{"amount":1}');
+    const second = await post(f, "/v1/charges", "K-big", '{"amount":1}');
+    expect([first.cache, second.cache]).toEqual(["BYPASS", "BYPASS"]);
+    expect(f.upstream).toHaveLength(2);
+  });
 });

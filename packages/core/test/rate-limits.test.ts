@@ -82,4 +82,24 @@ describe("rate limits (DESIGN §5.1), fake clock", () => {
     expect((await f.send("/e")).status).toBe(200);
     expect((await f.send("/f")).status).toBe(429);
   });
+
+  it("at most max_queued requests of a category wait at once; the next is refused at once, and the queue drains", async () => {
+    const f = createFixture(provider(60_000).replace("queue_timeout_ms: 60000", "queue_timeout_ms: 60000\n  max_queued: 2"));
+    for (let i = 0; i < 3; i++) await f.send("/x");
+    const parked = [f.send("/x"), f.send("/x")];
+    await settle();
+    const overflow = await f.send("/x");
+    expect(overflow.status).toBe(429);
+    expect(overflow.headers.get("retry-after")).toBe("1");
+    expect((await overflow.json()).error.message).toContain("waiting");
+    expect(f.upstream).toHaveLength(3);
+    await f.clock.advance(1000);
+    expect((await Promise.all(parked)).map((r) => r.status)).toEqual([200, 200]);
+    // The waiters left the queue: new ones may wait again (the minute window is empty now).
+    const again = [f.send("/x"), f.send("/x")];
+    await settle();
+    expect(f.clock.pending).toBe(2);
+    await f.clock.advance(60_000);
+    expect((await Promise.all(again)).map((r) => r.status)).toEqual([200, 200]);
+  });
 });

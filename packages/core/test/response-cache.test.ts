@@ -91,4 +91,14 @@ describe("response cache (DESIGN §5.2)", () => {
     await settle();
     expect((await get(f, "/cached/abandon")).cache).toBe("MISS");
   });
+
+  it("an answer larger than max_cache_entry_bytes is relayed whole and not stored", async () => {
+    const f = createFixture(PROVIDER.replace("mode: allowlist", "mode: allowlist\n  max_cache_entry_bytes: 6"), { script });
+    const first = await get(f, "/cached/small");
+    const again = await get(f, "/cached/small");
+    expect(first.body).toBe('{"n":1}');
+    expect([first.cache, again.cache]).toEqual(["MISS", "MISS"]);
+    expect(again.body).toBe('{"n":2}');
+    expect(f.upstream).toHaveLength(2);
+  });
 });

@@ -14,61 +14,83 @@ export interface LuaScript {
 }
 
 /**
- * Multi-window token take, all or nothing, behind the upstream-429 cooldown gate, in one round
- * trip (DESIGN §5.1). It reproduces core's
+ * Multi-window token takes, each all or nothing behind its upstream-429 cooldown gate, for a
+ * batch of independent requests in one round trip (DESIGN §5.1). Requests that arrive in the same
+ * event-loop turn share one EVALSHA (`internal/take-batcher.ts`): per request this saves the
+ * command, the socket write and the reply parse, which dominated the proxy's CPU on Redis. Takes
+ * run in the order they were made, one after the other, so every key sees exactly the sequence of
+ * single takes it would have seen without batching. Each take reproduces core's
  * `takeFromWindows` (`packages/core/src/storage/token-bucket.ts`) operation for operation, in the
  * same floating-point order, so Redis and memory storage give identical answers. State is written
  * with %.17g so a fractional token count survives the round trip through a Redis string exactly
- * (Lua's default number-to-string keeps only 14 digits).
+ * (Lua's default number-to-string keeps only 14 digits). A take that raises (a key of the wrong
+ * type) fails alone: its reply says so and the other takes in the batch are unaffected.
  */
 export const TAKE_TOKENS_LUA = `
--- KEYS[i]    = state of window i (i = 1..n), "<prefix><bucket>:<windowMs_i>"; value "<tokens> <updatedMs>"
--- KEYS[n+1]  = optional cooldown gate: epoch ms until which every take is refused (an upstream 429)
--- ARGV[1]    = nowMs, from the caller's clock (every instance agrees on time through it)
--- ARGV[2]    = cost: tokens to take from every window
--- ARGV[3]    = n, the number of windows
--- ARGV[2i+2] = capacity of window i (tokens when full)
--- ARGV[2i+3] = windowMs of window i (ms to refill from empty; also the state's TTL, because a
---              bucket untouched for a whole window is full again and needs no state)
--- Returns {1} when taken from every window; {0, retryAfterMs} when nothing was taken, where
--- retryAfterMs = -1 means never (cost exceeds a window's capacity); {0, retryAfterMs, 1} while
--- the gate is closed (nothing read from or written to the windows).
-local now = tonumber(ARGV[1])
-local cost = tonumber(ARGV[2])
-local n = tonumber(ARGV[3])
-if #KEYS > n then
-  local untilMs = tonumber(redis.call('GET', KEYS[n + 1]))
-  if untilMs and untilMs > now then return {0, math.ceil(untilMs - now), 1} end
-end
-local available = {}
-local wait = 0
-for i = 1, n do
-  local capacity = tonumber(ARGV[2 * i + 2])
-  local window = tonumber(ARGV[2 * i + 3])
-  local tokens = capacity
-  local state = redis.call('GET', KEYS[i])
-  if state then
-    local t, u = string.match(state, '^(%S+) (%S+)$')
-    if t then
-      local elapsed = math.max(0, now - tonumber(u))
-      tokens = math.min(capacity, tonumber(t) + (elapsed * capacity) / window)
+-- KEYS[...] = per take, in take order: the state of each of its n windows,
+--             "<prefix><bucket>:<windowMs>", value "<tokens> <updatedMs>"; then its cooldown gate
+--             when it has one (epoch ms until which every take is refused: an upstream 429)
+-- ARGV[1]    = m, the number of takes in the batch
+-- then per take, in the same order:
+--   nowMs     from the caller's clock (every instance agrees on time through it)
+--   cost      tokens to take from every window
+--   n         the number of windows
+--   gate      1 when a gate key follows the take's window keys, else 0
+--   n pairs   capacity (tokens when full), windowMs (ms to refill from empty; also the state's
+--             TTL, because a bucket untouched for a whole window is full again and needs no state)
+-- Returns one reply per take: {1} when taken from every window; {0, retryAfterMs} when nothing was
+-- taken, where retryAfterMs = -1 means never (cost exceeds a window's capacity); {0,
+-- retryAfterMs, 1} while the gate is closed (nothing read from or written to the windows);
+-- {-1, message} when this take raised an error.
+local function take(k, a)
+  local now = tonumber(ARGV[a])
+  local cost = tonumber(ARGV[a + 1])
+  local n = tonumber(ARGV[a + 2])
+  if tonumber(ARGV[a + 3]) == 1 then
+    local untilMs = tonumber(redis.call('GET', KEYS[k + n]))
+    if untilMs and untilMs > now then return {0, math.ceil(untilMs - now), 1} end
+  end
+  local available = {}
+  local wait = 0
+  for i = 1, n do
+    local capacity = tonumber(ARGV[a + 2 + 2 * i])
+    local window = tonumber(ARGV[a + 3 + 2 * i])
+    local tokens = capacity
+    local state = redis.call('GET', KEYS[k + i - 1])
+    if state then
+      local t, u = string.match(state, '^(%S+) (%S+)$')
+      if t then
+        local elapsed = math.max(0, now - tonumber(u))
+        tokens = math.min(capacity, tonumber(t) + (elapsed * capacity) / window)
+      end
+    end
+    available[i] = tokens
+    local missing = cost - tokens
+    if missing > 0 then
+      if cost > capacity then wait = math.huge else wait = math.max(wait, (missing * window) / capacity) end
     end
   end
-  available[i] = tokens
-  local missing = cost - tokens
-  if missing > 0 then
-    if cost > capacity then wait = math.huge else wait = math.max(wait, (missing * window) / capacity) end
+  if wait == math.huge then return {0, -1} end
+  if wait > 0 then return {0, math.ceil(wait)} end
+  for i = 1, n do
+    local window = tonumber(ARGV[a + 3 + 2 * i])
+    redis.call('SET', KEYS[k + i - 1], string.format('%.17g %.17g', available[i] - cost, now), 'PX', math.ceil(window))
   end
+  return {1}
 end
-if wait == math.huge then return {0, -1} end
-if wait > 0 then return {0, math.ceil(wait)} end
-for i = 1, n do
-  local window = tonumber(ARGV[2 * i + 3])
-  redis.call('SET', KEYS[i], string.format('%.17g %.17g', available[i] - cost, now), 'PX', math.ceil(window))
+local replies = {}
+local k, a = 1, 2
+for t = 1, tonumber(ARGV[1]) do
+  local n = tonumber(ARGV[a + 2])
+  local ok, reply = pcall(take, k, a)
+  if not ok then reply = {-1, type(reply) == 'table' and tostring(reply.err) or tostring(reply)} end
+  replies[t] = reply
+  k = k + n + tonumber(ARGV[a + 3])
+  a = a + 4 + 2 * n
 end
-return {1}
+return replies
 `;
-export const TAKE_TOKENS_SHA1 = "4fba17cfa7445ecbf596a95ba74665c69fda3235";
+export const TAKE_TOKENS_SHA1 = "ca750d7fb09c7d1332b3b0375c43369d31d0fe7d";
 
 /**
  * Reserve-if-absent that also returns the holder. `SET key value PX ttl NX` alone is atomic but

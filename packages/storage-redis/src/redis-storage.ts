@@ -1,8 +1,9 @@
 import type { ReserveResult, SetOptions, Storage, TakeResult, TokenWindow } from "@outpost/core";
 import { clearPrefix } from "./internal/clear-prefix.js";
 import { runScript } from "./internal/run-script.js";
+import { createTakeBatcher } from "./internal/take-batcher.js";
 import { withTimeout } from "./internal/with-timeout.js";
-import { RESERVE_SCRIPT, TAKE_TOKENS_SCRIPT } from "./lua.js";
+import { RESERVE_SCRIPT } from "./lua.js";
 import type { RedisLike } from "./redis-like.js";
 
 export const REDIS_STORAGE_NAME = "redis";
@@ -38,8 +39,9 @@ export interface RedisStorage extends Storage {
 
 /**
  * Storage on a shared Redis: atomic (Lua scripts), shared between instances, and exact to the
- * millisecond (PX expiry). Every rate-limited request costs one round trip (one EVALSHA over all
- * windows); a reserve costs one; get, set and delete are single native commands.
+ * millisecond (PX expiry). Every rate-limited request costs at most one round trip: the takes
+ * made in one event-loop turn share one EVALSHA over all their windows (`take-batcher.ts`). A
+ * reserve costs one; get, set and delete are single native commands.
  */
 export function redisStorage(options: RedisStorageOptions): RedisStorage {
   const { client, keyPrefix } = options;
@@ -47,6 +49,7 @@ export function redisStorage(options: RedisStorageOptions): RedisStorage {
   const timeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   const k = (key: string) => keyPrefix + key;
   const bounded = <T>(operation: string, work: () => Promise<T>) => withTimeout(Promise.resolve().then(work), timeoutMs, operation);
+  const take = createTakeBatcher(client, timeoutMs);
 
   const storage = {
     name: REDIS_STORAGE_NAME,
@@ -63,14 +66,18 @@ export function redisStorage(options: RedisStorageOptions): RedisStorage {
     delete: (key: string) => bounded("delete", async () => void (await client.del(k(key)))),
     reserve: (key: string, value: string, opts: Required<SetOptions>) =>
       bounded("reserve", async () => parseReserve(await runScript(client, RESERVE_SCRIPT, [k(key)], [value, toPx(opts.ttlMs)]))),
-    takeTokens: (key: string, windows: readonly TokenWindow[], nowMs: number, cost = 1, gateKey?: string) =>
-      bounded("takeTokens", async (): Promise<TakeResult> => {
-        if (windows.length === 0 && gateKey === undefined) return { ok: true };
-        const keys = windows.map((w) => k(`${key}:${w.windowMs}`));
-        if (gateKey !== undefined) keys.push(k(gateKey));
-        const args = [nowMs, cost, windows.length, ...windows.flatMap((w) => [w.capacity, w.windowMs])];
-        return parseTake(await runScript(client, TAKE_TOKENS_SCRIPT, keys, args));
-      }),
+    takeTokens: async (key: string, windows: readonly TokenWindow[], nowMs: number, cost = 1, gateKey?: string): Promise<TakeResult> => {
+      if (windows.length === 0 && gateKey === undefined) return { ok: true };
+      const keys: string[] = [];
+      const args = [nowMs, cost, windows.length, gateKey === undefined ? 0 : 1];
+      for (const w of windows) {
+        keys.push(k(`${key}:${w.windowMs}`));
+        args.push(w.capacity, w.windowMs);
+      }
+      if (gateKey !== undefined) keys.push(k(gateKey));
+      // Bounded in time by the batcher (one timer per batch).
+      return take({ keys, args });
+    },
     ping: () => bounded("ping", async () => void (await client.ping())),
   } satisfies Storage;
 
@@ -88,11 +95,4 @@ function toPx(ttlMs: number): number {
 function parseReserve(reply: unknown): ReserveResult {
   const [stored, existing] = reply as [number, string?];
   return stored === 1 ? { reserved: true } : { reserved: false, existing: existing as string };
-}
-
-function parseTake(reply: unknown): TakeResult {
-  const [ok, retryAfterMs, gated] = reply as [number, number?, number?];
-  if (ok === 1) return { ok: true };
-  if (gated === 1) return { ok: false, retryAfterMs: retryAfterMs as number, gated: true };
-  return { ok: false, retryAfterMs: retryAfterMs === -1 ? Number.POSITIVE_INFINITY : (retryAfterMs as number) };
 }

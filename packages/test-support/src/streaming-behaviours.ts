@@ -9,7 +9,7 @@ import { type BehaviourContext, intParam } from "./behaviour-context.js";
  * credentials injected into the query. Written as latin1 bytes: exactly the bytes received.
  */
 export function splitSecret({ res, rec }: BehaviourContext): void {
-  const value = rec.headers["authorization"]?.[0] ?? rec.headers["x-api-key"]?.[0] ?? rec.url;
+  const value = rec.headers["authorization"]?.[0] ?? rec.headers["x-api-key"]?.[0] ?? rec.headers["x-custom-key"]?.[0] ?? rec.url;
   const bytes = Buffer.from(value, "latin1");
   const mid = Math.floor(bytes.length / 2);
   res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" });

@@ -1,3 +1,4 @@
+import type { TokenWindow } from "../ports/storage.js";
 import type { AuthModule, AuthModuleContext, HeaderPair } from "../auth/types.js";
 import type { CidrTable } from "../host/cidr-table.js";
 import type { RoutePolicy } from "../policy/route-policy.js";
@@ -41,6 +42,8 @@ export interface CompiledConfig {
   readonly hostList: readonly CompiledHost[];
   readonly trustedProxies: CidrTable<true>;
   readonly hasTrustedProxies: boolean;
+  /** Failed PSK presentations one source address may make per window before it is refused. */
+  readonly pskFailures: TokenWindow;
   readonly defaultProvider: string | undefined;
   /** Every secret any module or host may use: what logs and answers are scrubbed of. */
   readonly secretValues: readonly string[];

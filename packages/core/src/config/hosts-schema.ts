@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { EnvName, NonEmptyString } from "./schema-helpers.js";
-import { ProviderName } from "./provider-schema.js";
+import { ProviderName, RateLimitWindowSchema } from "./provider-schema.js";
 
 export const HostSchema = v.strictObject({
   id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must match [A-Za-z0-9][A-Za-z0-9_.-]*")),
@@ -13,8 +13,12 @@ export const HostSchema = v.strictObject({
   description: v.optional(v.string()),
 });
 
+/** Wrong or missing PSKs tolerated per source address before it gets 429s (issue 6: no brute force). */
+export const DEFAULT_PSK_FAILURES = { capacity: 10, window_ms: 60_000 };
+
 export const HostsFileSchema = v.strictObject({
   trusted_proxies: v.optional(v.array(NonEmptyString), []),
+  psk_failures: v.optional(RateLimitWindowSchema, DEFAULT_PSK_FAILURES),
   hosts: v.array(HostSchema),
 });
 

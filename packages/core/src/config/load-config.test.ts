@@ -79,8 +79,11 @@ describe("loadConfig: a valid configuration", () => {
       treat_writes_as_sensitive: true,
       rate_limits: {},
       queue_timeout_ms: 2000,
+      max_queued: 100,
       timeout_ms: 30000,
       max_body_bytes: 10 * 1024 * 1024,
+      max_cache_entry_bytes: 1024 * 1024,
+      max_idempotency_entry_bytes: 1024 * 1024,
     });
   });
 

@@ -61,6 +61,7 @@ export function loadConfig(options: LoadConfigOptions): CompiledConfig {
     hostList: hosts.hostList,
     trustedProxies: createCidrTable(trusted.map((cidr) => ({ cidr, value: true as const }))),
     hasTrustedProxies: trusted.length > 0,
+    pskFailures: hosts.pskFailures,
     defaultProvider,
     secretValues: [...secretValues],
     warnings: loaded.warnings,

@@ -3,7 +3,8 @@ import { type Cidr, parseCidr } from "../host/cidr.js";
 import { type CidrTable, createCidrTable } from "../host/cidr-table.js";
 import type { Secrets } from "../ports/secrets.js";
 import type { CompiledHost } from "./compiled-config.js";
-import { HostsFileSchema } from "./hosts-schema.js";
+import { DEFAULT_PSK_FAILURES, HostsFileSchema } from "./hosts-schema.js";
+import type { TokenWindow } from "../ports/storage.js";
 import { validateAgainst } from "./validate.js";
 import { type ConfigSource, parseYamlSource } from "./yaml-source.js";
 import { ConfigError } from "../errors/config-error.js";
@@ -12,6 +13,7 @@ export interface HostsLoadResult {
   readonly hosts: CidrTable<CompiledHost>;
   readonly hostList: CompiledHost[];
   readonly trustedProxies: Cidr[];
+  readonly pskFailures: TokenWindow;
 }
 
 /** Without a hosts file: one host for loopback, sensitive allowed, no PSK (DESIGN §2.2). */
@@ -27,6 +29,7 @@ export function defaultHosts(): HostsLoadResult {
     hosts: createCidrTable(cidrs.map((cidr) => ({ cidr, value: DEFAULT_HOST }))),
     hostList: [DEFAULT_HOST],
     trustedProxies: [],
+    pskFailures: { capacity: DEFAULT_PSK_FAILURES.capacity, windowMs: DEFAULT_PSK_FAILURES.window_ms },
   };
 }
 
@@ -88,5 +91,6 @@ export function loadHosts(
     });
   });
   if (issues.length > before) return undefined;
-  return { hosts: createCidrTable(entries), hostList, trustedProxies };
+  const pskFailures = { capacity: config.psk_failures.capacity, windowMs: config.psk_failures.window_ms };
+  return { hosts: createCidrTable(entries), hostList, trustedProxies, pskFailures };
 }

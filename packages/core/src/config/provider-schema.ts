@@ -54,9 +54,15 @@ export const ForwardingSchema = v.strictObject({
   treat_writes_as_sensitive: v.optional(v.boolean(), true),
   rate_limits: v.optional(v.record(NonEmptyString, v.array(RateLimitWindowSchema)), {}),
   queue_timeout_ms: v.optional(NonNegativeInt, 2000),
+  /** Requests of one category that may wait for tokens at once in one instance; more get 429 at once. */
+  max_queued: v.optional(NonNegativeInt, 100),
   /** Upstream response-headers timeout. */
   timeout_ms: v.optional(PositiveInt, 30000),
   max_body_bytes: v.optional(NonNegativeInt, 10 * 1024 * 1024),
+  /** Largest answer body the response cache stores; larger ones are relayed and not stored. */
+  max_cache_entry_bytes: v.optional(NonNegativeInt, 1024 * 1024),
+  /** Largest answer body kept for idempotent replay; a larger one frees its key instead. */
+  max_idempotency_entry_bytes: v.optional(NonNegativeInt, 1024 * 1024),
 });
 
 export const ProviderSchema = v.strictObject({

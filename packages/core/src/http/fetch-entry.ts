@@ -2,6 +2,7 @@ import type { ErrorCode } from "../errors/codes.js";
 import { concatBytes } from "../internal/bytes.js";
 import type { ForwardPlan, Outcome } from "../pipeline/forward-plan.js";
 import type { RequestInfo } from "../pipeline/request-info.js";
+import { SCRUB_BUFFER_BYTES } from "../pipeline/response-scrub.js";
 import type { Scrubber } from "../scrub/scrubber.js";
 import type { Answer } from "./answer.js";
 
@@ -176,8 +177,26 @@ async function forward(plan: ForwardPlan, upstreamFetch: FetchLike, request: Req
     background(plan.finish({ status: decision.answer.status, errorCode: decision.errorCode, bytesIn, bytesOut: 0, upstreamMs }));
     return answerResponse(decision.answer);
   }
-  const responseHeaders = toHeaders(decision.headers);
   const finish = (bytesOut: number, complete: boolean) => background(plan.finish({ status: upstream.status, bytesIn, bytesOut, upstreamMs, complete }));
+  if (decision.seal && upstream.body !== null) {
+    // Small and sized (SCRUB_BUFFER_BYTES): held whole so the scrubbed length is exact.
+    let body: Uint8Array | undefined;
+    try {
+      body = await readBounded(upstream.body, SCRUB_BUFFER_BYTES);
+    } catch {
+      body = undefined;
+    }
+    if (body === undefined || body.byteLength > SCRUB_BUFFER_BYTES) {
+      const answer = plan.failure("PROXY_UPSTREAM_ERROR");
+      background(plan.finish({ status: answer.status, errorCode: "PROXY_UPSTREAM_ERROR", bytesIn, bytesOut: 0, upstreamMs }));
+      return answerResponse(answer);
+    }
+    const sealed = decision.seal(body);
+    if (decision.capture) plan.capture(sealed.body);
+    finish(sealed.body.byteLength, true);
+    return new Response(sealed.body as ResponseBody, { status: upstream.status, headers: toHeaders(sealed.headers) });
+  }
+  const responseHeaders = toHeaders(decision.headers);
   if (upstream.body === null) {
     finish(0, true);
     return new Response(null, { status: upstream.status, headers: responseHeaders });

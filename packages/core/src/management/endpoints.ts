@@ -4,7 +4,7 @@ import { grantedProviders } from "../pipeline/identify.js";
 import type { Storage } from "../ports/storage.js";
 
 /** Paths answered by the proxy itself when a request carries no `X-Provider` (DESIGN §6). */
-export type ManagementRoute = "healthz" | "readyz" | "providers" | "openapi" | "docs";
+export type ManagementRoute = "healthz" | "readyz" | "providers" | "openapi" | "docs" | "metrics";
 
 const ROUTES: Record<string, ManagementRoute> = {
   "/healthz": "healthz",
@@ -12,6 +12,7 @@ const ROUTES: Record<string, ManagementRoute> = {
   "/providers": "providers",
   "/openapi.json": "openapi",
   "/docs": "docs",
+  "/metrics": "metrics",
 };
 
 export function managementPath(target: string): string {
@@ -30,6 +31,12 @@ export function managementRoute(method: string, target: string): ManagementRoute
  * so the page works with no internet); undefined where the runtime ships none.
  */
 export type DocsAssets = (path: string) => Answer | undefined;
+
+/**
+ * The adapter's metrics exposition (Prometheus text on Node). Served to configured hosts only:
+ * it names every host and provider and shows traffic, which is not for anyone who can connect.
+ */
+export type MetricsSource = () => Answer | Promise<Answer>;
 
 /** Liveness and readiness need no identity: load balancers call them. */
 export function isPublicRoute(route: ManagementRoute): boolean {

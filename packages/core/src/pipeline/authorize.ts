@@ -32,8 +32,9 @@ export function authorizeRoute(info: RequestInfo, provider: CompiledProvider, ho
     if (decision.code === "PROXY_PATH_DENIED") fail(decision.code, "this path is denied by policy", { metadata: { rule: decision.rule } });
     fail(decision.code, "no route allows this method and path");
   }
-  if (decision.sensitive && !host.canCallSensitive) {
-    fail("PROXY_SENSITIVE_DENIED", "this client may not make sensitive calls", { metadata: { rule: decision.rule } });
+  if (!host.canCallSensitive) {
+    const gate = decision.sensitive ? decision.rule : provider.policy.sensitiveReading(info.method, path);
+    if (gate !== undefined) fail("PROXY_SENSITIVE_DENIED", "this client may not make sensitive calls", { metadata: { rule: gate } });
   }
   const max = provider.config.forwarding.max_body_bytes;
   if (info.contentLength !== undefined && info.contentLength > max) {

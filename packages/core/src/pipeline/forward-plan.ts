@@ -2,6 +2,7 @@ import type { CompiledHost, CompiledProvider } from "../config/compiled-config.j
 import type { ErrorCode } from "../errors/codes.js";
 import type { Answer } from "../http/answer.js";
 import type { Scrubber } from "../scrub/scrubber.js";
+import type { SCRUB_BUFFER_BYTES, SealedAnswer } from "./response-scrub.js";
 
 /** What the adapter reports when a forwarded exchange ends. */
 export interface ForwardOutcome {
@@ -26,9 +27,16 @@ export type ResponseDecision =
       readonly capture: boolean;
       /**
        * Pass the body through this before relaying it (and before `capture`): it replaces every
-       * credential, also across chunk boundaries, keeping the byte length.
+       * credential, also across chunk boundaries. `headers` then carry no `Content-Length`.
        */
       readonly scrubber: Scrubber | undefined;
+      /**
+       * Set for a small scrubbed answer of known length: read the whole body (its declared length is
+       * at most {@link SCRUB_BUFFER_BYTES}), then send the headers and bytes `seal` returns instead
+       * of `headers` (they carry the scrubbed length and the full redaction count), and `capture`
+       * those bytes. Bodyless answers (HEAD, 204, 304) use `headers`.
+       */
+      readonly seal: ((body: Uint8Array) => SealedAnswer) | undefined;
     }
   /** The upstream answer is replaced (an upstream 429 becomes the proxy's own, step 15). */
   | { readonly kind: "answer"; readonly answer: Answer; readonly errorCode: ErrorCode };

@@ -58,17 +58,22 @@ const RESPONSE_NEVER_RELAYED = new Set([
   "x-request-id",
 ]);
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** Lower-case header names listed in every `Connection` line (RFC 9110 §7.6.1). */
-export function connectionNominated(headers: readonly string[]): Set<string> {
-  const names = new Set<string>();
+export function connectionNominated(headers: readonly string[]): ReadonlySet<string> {
+  let names: Set<string> | undefined;
   for (let i = 0; i < headers.length; i += 2) {
-    if ((headers[i] as string).toLowerCase() !== "connection") continue;
+    const field = headers[i] as string;
+    // Only a 10-character name can be "connection": the length check spares lower-casing the
+    // others (field names are ASCII tokens, RFC 9110 §5.1, so lower-casing keeps their length).
+    if (field.length !== 10 || field.toLowerCase() !== "connection") continue;
     for (const token of (headers[i + 1] as string).split(",")) {
       const name = token.trim().toLowerCase();
-      if (name) names.add(name);
+      if (name) (names ??= new Set()).add(name);
     }
   }
-  return names;
+  return names ?? NONE;
 }
 
 /**

@@ -2,7 +2,6 @@ import type { CompiledConfig, CompiledHost, CompiledProvider } from "../config/c
 import { fail } from "../http/answer.js";
 import { formatIp } from "../host/ip.js";
 import { resolveClientAddress } from "../host/client-address.js";
-import { constantTimeEqual } from "../internal/constant-time.js";
 import { METHOD_OVERRIDE_HEADERS } from "./headers.js";
 import { headerValues, type RequestInfo } from "./request-info.js";
 
@@ -30,17 +29,6 @@ export function identifyHost(info: RequestInfo, config: CompiledConfig): { host:
   const host = config.hosts.lookup(address.ip);
   if (!host) fail("PROXY_HOST_DENIED", "this client is not allowed to use the proxy");
   return { host, client };
-}
-
-const WWW_AUTHENTICATE = { "WWW-Authenticate": 'Outpost realm="outpost", header="X-Outpost-Auth"' };
-
-/** Step 3: the host's pre-shared key, compared in constant time. */
-export function checkPsk(info: RequestInfo, host: CompiledHost): void {
-  if (host.psk === undefined) return;
-  const presented = headerValues(info.headers, "x-outpost-auth");
-  if (presented.length !== 1 || !constantTimeEqual(presented[0] as string, host.psk)) {
-    fail("PROXY_AUTH_REQUIRED", "a valid X-Outpost-Auth key is required", { headers: WWW_AUTHENTICATE });
-  }
 }
 
 export function grantedProviders(config: CompiledConfig, host: CompiledHost): string[] {

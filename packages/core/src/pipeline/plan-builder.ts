@@ -9,22 +9,8 @@ import { relayableResponseHeaders } from "./headers.js";
 import { completeIdempotency, type IdempotencyClaim, releaseIdempotency } from "./idempotency.js";
 import type { AuthorisedRequest, GatewayRuntime } from "./request-context.js";
 import { headerValues } from "./request-info.js";
-import { encodeStoredResponse, isStorable, MAX_CACHE_ENTRY_BYTES } from "./response-cache.js";
-import { type CompiledPatterns, createScrubber, SAME_LENGTH, scrubText } from "../scrub/scrubber.js";
-
-/**
- * Scrubs header values in place, in one pass over all of them (NUL cannot occur in a header
- * value, so it separates them safely); returns how many replacements were made.
- */
-function scrubHeaderValues(headers: string[], patterns: CompiledPatterns): number {
-  const values: string[] = [];
-  for (let i = 1; i < headers.length; i += 2) values.push(headers[i] as string);
-  const result = scrubText(values.join("\u0000"), patterns);
-  if (result.replacements === 0) return 0;
-  const scrubbed = result.text.split("\u0000");
-  for (let i = 1, j = 0; i < headers.length; i += 2, j++) headers[i] = scrubbed[j] as string;
-  return result.replacements;
-}
+import { encodeStoredResponse, isStorable } from "./response-cache.js";
+import { scrubbedFraming, scrubHeaderValues } from "./response-scrub.js";
 
 export interface PlanParts {
   readonly origin: string;
@@ -43,6 +29,12 @@ const FAILURE_MESSAGES: Partial<Record<ErrorCode, string>> = {
   PROXY_UPSTREAM_TIMEOUT: "the upstream service did not answer in time",
   PROXY_PAYLOAD_TOO_LARGE: "request body is too large",
 };
+
+const COMPRESSED_MESSAGE = "the upstream answered compressed, which cannot be checked for credentials";
+
+function isCompressed(headers: readonly string[]): boolean {
+  return headerValues(headers, "content-encoding").some((value) => value.trim().toLowerCase() !== "identity" && value.trim() !== "");
+}
 
 /** Bounded copy of a relayed body, for the cache and idempotent replays (invariant 8). */
 function createCapture(limit: number) {
@@ -67,10 +59,14 @@ export function buildPlan(rt: GatewayRuntime, req: AuthorisedRequest, parts: Pla
   const { state, host, runtime, route } = req;
   const { provider, auth } = runtime;
   const forwarding = provider.config.forwarding;
-  const capture = createCapture(MAX_CACHE_ENTRY_BYTES);
+  const maxCached = parts.cacheKey === undefined ? 0 : forwarding.max_cache_entry_bytes;
+  const maxReplayed = parts.claim === undefined ? 0 : forwarding.max_idempotency_entry_bytes;
+  const capture = createCapture(Math.max(maxCached, maxReplayed));
   let upstreamStatus = 0;
   let upstreamHeaders: readonly string[] = [];
   let replaced = false;
+  // Replays carry the headers the agent saw: relayable and scrubbed, never the upstream's raw ones.
+  let storedHeaders: readonly string[] = [];
 
   const respond = (status: number, headers: readonly string[]): ResponseDecision => {
     upstreamStatus = status;
@@ -86,26 +82,39 @@ export function buildPlan(rt: GatewayRuntime, req: AuthorisedRequest, parts: Pla
     }
     const patterns = runtime.scrubPatterns();
     const relayed = relayableResponseHeaders(headers, provider.stripResponseHeaders);
-    const redacted = patterns ? scrubHeaderValues(relayed, patterns) : 0;
-    relayed.push("X-Proxy-Provider", provider.name, "X-Proxy-Cache", state.cache, "X-Request-Id", state.requestId);
-    if (redacted > 0) relayed.push("X-Proxy-Redacted", String(redacted));
+    const trailer = ["X-Proxy-Provider", provider.name, "X-Proxy-Cache", state.cache, "X-Request-Id", state.requestId];
     const cacheable = parts.cacheKey !== undefined && isStorable(status, headers);
     const replayable = parts.claim !== undefined && status < 500;
-    return { kind: "relay", headers: relayed, capture: cacheable || replayable, scrubber: patterns ? createScrubber(patterns, SAME_LENGTH) : undefined };
+    const keep = cacheable || replayable;
+    if (!patterns) {
+      storedHeaders = relayed;
+      return { kind: "relay", headers: [...relayed, ...trailer], capture: keep, scrubber: undefined, seal: undefined };
+    }
+    if (isCompressed(headers)) {
+      // Asked for identity (upstream-request.ts) and answered compressed anyway: the bytes cannot
+      // be scrubbed without decompressing them, which we refuse to do (decompression bombs).
+      replaced = true;
+      rt.logger.warn(`${provider.name} answered with a Content-Encoding although identity was asked for; refused because it cannot be scrubbed`);
+      return { kind: "answer", answer: errorAnswer(new GatewayError("PROXY_UPSTREAM_ERROR", COMPRESSED_MESSAGE), rt.proxyHeaders(state)), errorCode: "PROXY_UPSTREAM_ERROR" };
+    }
+    const redacted = scrubHeaderValues(relayed, patterns);
+    storedHeaders = relayed;
+    const bodyless = req.method === "HEAD" || status === 204 || status === 304 || status < 200;
+    return { kind: "relay", capture: keep, ...scrubbedFraming(patterns, status, bodyless, relayed, redacted, trailer) };
   };
 
   const store = async (outcome: ForwardOutcome) => {
     const complete = outcome.complete !== false && outcome.errorCode === undefined && !replaced;
     const body = complete ? capture.bytes() : undefined;
     if (parts.claim) {
-      if (body && upstreamStatus < 500) await completeIdempotency(rt.storage, parts.claim, encodeStoredResponse(upstreamStatus, upstreamHeaders, body));
+      if (body && body.byteLength <= maxReplayed && upstreamStatus < 500) await completeIdempotency(rt.storage, parts.claim, encodeStoredResponse(upstreamStatus, storedHeaders, body));
       // Too large to replay, failed, or 5xx: free the key so a retry reaches the upstream, which
       // still sees the header and may deduplicate itself.
       else await releaseIdempotency(rt.storage, parts.claim);
     }
-    if (parts.cacheKey && body && isStorable(upstreamStatus, upstreamHeaders)) {
+    if (parts.cacheKey && body && body.byteLength <= maxCached && isStorable(upstreamStatus, upstreamHeaders)) {
       await rt.storage
-        .set(parts.cacheKey, JSON.stringify(encodeStoredResponse(upstreamStatus, upstreamHeaders, body)), { ttlMs: route.cacheTtlSeconds * 1000 })
+        .set(parts.cacheKey, JSON.stringify(encodeStoredResponse(upstreamStatus, storedHeaders, body)), { ttlMs: route.cacheTtlSeconds * 1000 })
         .catch(() => {});
     }
   };

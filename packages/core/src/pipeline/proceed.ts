@@ -1,4 +1,5 @@
 import { GatewayError } from "../errors/gateway-error.js";
+import { waitObservingClock } from "../events/emit.js";
 import { SAFE_METHODS } from "../policy/route-policy.js";
 import type { Outcome } from "./forward-plan.js";
 import { claimIdempotencyKey, fingerprint, type IdempotencyClaim, releaseIdempotency } from "./idempotency.js";
@@ -46,7 +47,7 @@ export async function proceed(rt: GatewayRuntime, req: AuthorisedRequest, body: 
       }
       state.cache = "MISS";
     }
-    await admit(rt.storage, rt.clock, provider, route.category);
+    await admitObserved(rt, req);
 
     let injection;
     try {
@@ -70,6 +71,25 @@ export async function proceed(rt: GatewayRuntime, req: AuthorisedRequest, body: 
   } catch (error) {
     if (claim) await releaseIdempotency(rt.storage, claim).catch(() => {});
     throw error;
+  }
+}
+
+/** Step 12, reporting a wait for tokens (admitted or refused) when events are observed. */
+async function admitObserved(rt: GatewayRuntime, req: AuthorisedRequest): Promise<void> {
+  const { provider } = req.runtime;
+  const { category } = req.route;
+  if (!rt.emit) return admit(rt.storage, rt.clock, provider, category);
+  const watch = waitObservingClock(rt.clock);
+  let admitted = false;
+  try {
+    await admit(rt.storage, watch.clock, provider, category);
+    admitted = true;
+  } finally {
+    const since = watch.waitedSince();
+    if (since !== undefined) {
+      const time = rt.clock.now();
+      rt.emit({ type: "rate_limit_wait", time, requestId: req.state.requestId, provider: provider.name, category, waitedMs: time - since, admitted });
+    }
   }
 }
 

@@ -25,7 +25,13 @@ export function canonicalQuery(raw: string): string {
 export function injectQuery(rawQuery: string, owned: readonly (readonly [string, string])[]): string {
   if (owned.length === 0) return rawQuery;
   const ownedNames = new Set(owned.map(([name]) => name.toLowerCase()));
-  const kept = rawQuery === "" ? [] : rawQuery.split("&").filter((part) => !ownedNames.has(paramName(part)));
+  const kept: string[] = [];
+  for (const part of rawQuery === "" ? [] : rawQuery.split("&")) {
+    // Some upstreams also split on ";" (Rack before 3, Python before 3.9.2: CVE-2021-23336), so
+    // `x=1;api_key=a` would reach them as a second credential: drop such sub-parts too.
+    const subs = part.split(";").filter((sub) => !ownedNames.has(paramName(sub)));
+    if (subs.length > 0) kept.push(subs.join(";"));
+  }
   for (const [name, value] of owned) kept.push(`${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
   return kept.join("&");
 }

@@ -14,6 +14,21 @@ export function windowsFor(provider: CompiledProvider, category: string): readon
 }
 
 /**
+ * Waiting requests per provider and category in this instance. Each holds a connection and a
+ * timer, so an agent that floods a limited category must not be able to park unboundedly many
+ * (invariant 8). Keyed by the compiled provider: a reload starts fresh counts.
+ */
+const waiting = new WeakMap<CompiledProvider, Map<string, number>>();
+
+function queueFull(category: string, retryAfterMs: number): GatewayError {
+  const seconds = retryAfterSeconds(retryAfterMs);
+  return new GatewayError("PROXY_RATE_LIMITED", "rate limit reached and too many requests are already waiting", {
+    metadata: { retry_after: seconds, category },
+    headers: { "Retry-After": String(seconds) },
+  });
+}
+
+/**
  * Step 12: refuses during an upstream cooldown, then takes one token from every window of the
  * category at once, waiting up to `queue_timeout_ms` for them; then 429 with `Retry-After`. With
  * limits it is one storage operation (one round trip on Redis); without, the cooldown read alone.
@@ -36,6 +51,21 @@ export async function admit(storage: Storage, clock: Clock, provider: CompiledPr
         headers: { "Retry-After": String(seconds) },
       });
     }
-    await clock.sleep(result.retryAfterMs);
+    await queued(provider, category, result.retryAfterMs, () => clock.sleep(result.retryAfterMs));
+  }
+}
+
+async function queued(provider: CompiledProvider, category: string, retryAfterMs: number, wait: () => Promise<void>): Promise<void> {
+  let counts = waiting.get(provider);
+  if (!counts) waiting.set(provider, (counts = new Map()));
+  const now = counts.get(category) ?? 0;
+  if (now >= provider.config.forwarding.max_queued) throw queueFull(category, retryAfterMs);
+  counts.set(category, now + 1);
+  try {
+    await wait();
+  } finally {
+    const left = (counts.get(category) ?? 1) - 1;
+    if (left === 0) counts.delete(category);
+    else counts.set(category, left);
   }
 }

@@ -2,6 +2,7 @@ import type { AuthModule } from "../auth/types.js";
 import type { CompiledPatterns } from "../scrub/scrubber.js";
 import type { CompiledConfig, CompiledHost, CompiledProvider } from "../config/compiled-config.js";
 import type { ErrorCode } from "../errors/codes.js";
+import type { Emit } from "../events/emit.js";
 import type { Answer } from "../http/answer.js";
 import type { RequestLogState } from "../logging/request-log.js";
 import type { Clock } from "../ports/clock.js";
@@ -27,7 +28,9 @@ export interface GatewayRuntime {
   readonly storage: Storage;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** Emits the request's log line. */
+  /** Reports a gateway event; undefined when nobody observes, so no event is even built. */
+  readonly emit: Emit | undefined;
+  /** Emits the request's log line (and its events). */
   log(state: RequestLogState, status: number, errorCode: ErrorCode | undefined, outcome?: ForwardOutcome): void;
   /** Headers every answer carries: `X-Request-Id`, and `X-Proxy-Provider` once known. */
   proxyHeaders(state: RequestLogState): string[];

@@ -27,7 +27,10 @@ export function requestHasBody(info: RequestInfo): boolean {
 export function headerValues(headers: readonly string[], lowerName: string): string[] {
   const values: string[] = [];
   for (let i = 0; i < headers.length; i += 2) {
-    if ((headers[i] as string).toLowerCase() === lowerName) values.push(headers[i + 1] as string);
+    const name = headers[i] as string;
+    // Comparing lengths first spares lower-casing nearly every line: field names are ASCII tokens
+    // (RFC 9110 §5.1, enforced by every HTTP parser), whose lower-case form has the same length.
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) values.push(headers[i + 1] as string);
   }
   return values;
 }

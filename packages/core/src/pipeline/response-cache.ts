@@ -5,9 +5,6 @@ import type { Storage } from "../ports/storage.js";
 import { headerValues } from "./request-info.js";
 import { storageKeys } from "./storage-keys.js";
 
-/** Largest body the cache stores (invariant 8); larger answers are relayed and not stored. */
-export const MAX_CACHE_ENTRY_BYTES = 1024 * 1024;
-
 /** Headers a replay carries: what describes the content, nothing about the exchange or the session. */
 const REPLAYED_HEADERS = new Set([
   "content-type",

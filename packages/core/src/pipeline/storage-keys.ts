@@ -7,5 +7,6 @@ export const storageKeys = {
   rateLimit: (provider: string, category: string) => `rl:${provider}:${category}`,
   cooldown: (provider: string, category: string) => `cooldown:${provider}:${category}`,
   cache: (hash: string) => `cache:${hash}`,
+  pskFailures: (hostId: string, addressPrefix: string) => `pskfail:${hostId}:${addressPrefix}`,
   idempotency: (provider: string, hostId: string, keyHash: string) => `idem:${provider}:${hostId}:${keyHash}`,
 } as const;

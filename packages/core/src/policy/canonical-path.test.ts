@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { canonicalizePath } from "./canonical-path.js";
+import { canonicalizePath, canonicalizePathChars, type CanonicalPathResult } from "./canonical-path.js";
 
 const accepted = (raw: string) => {
   const r = canonicalizePath(raw);
@@ -169,6 +169,37 @@ describe("canonicalizePath: properties", () => {
         expect(canonicalizePath(p)).toEqual({ ok: true, path: p });
       }),
       { seed: 42, numRuns: 2000 },
+    );
+  });
+});
+
+/** The definition without shortcuts: character rules on every path, then segments by `split`. */
+function referenceCanonicalize(raw: string): CanonicalPathResult {
+  if (raw === "") return { ok: false, reason: "empty path" };
+  if (!raw.startsWith("/")) return { ok: false, reason: "path must start with /" };
+  const chars = canonicalizePathChars(raw);
+  if (!chars.ok) return chars;
+  const segments = chars.path.slice(1).split("/");
+  for (let i = 0; i < segments.length; i++) {
+    if (segments[i] === "." || segments[i] === "..") return { ok: false, reason: "dot segment" };
+    if (segments[i] === "" && i !== segments.length - 1) return { ok: false, reason: "empty segment" };
+  }
+  return chars;
+}
+
+describe("canonicalizePath: the pass-through shortcut and the segment scan", () => {
+  it("give exactly the character-level result, accepted or rejected, with the same reason", () => {
+    const piece = fc.constantFrom("a", "Z", "0", "-", ".", "..", "_", "~", "!", "$", "&", "'", "(", "*", "+", ",", "=", ":", "@", "/", "//", "%41", "%2F", "%25", "%2541", "%C3%A9", "é", ";", "?", "\\", " ", "%", "\u0000");
+    const path = fc.oneof(
+      fc.array(piece, { maxLength: 10 }).map((ps) => "/" + ps.join("")),
+      fc.array(piece, { maxLength: 10 }).map((ps) => ps.join("")),
+      fc.string({ maxLength: 16 }),
+    );
+    fc.assert(
+      fc.property(path, (raw) => {
+        expect(canonicalizePath(raw)).toEqual(referenceCanonicalize(raw));
+      }),
+      { seed: 42, numRuns: 5000 },
     );
   });
 });

@@ -129,22 +129,31 @@ function finalChecks(out: string, bytes: number[]): CanonicalPathResult {
 
 /** Segment rules (RFC 3986 §3.3, §5.2.4): no dot segments and no empty segments. */
 function segmentProblem(path: string): string | undefined {
-  const segments = path.slice(1).split("/");
-  for (let i = 0; i < segments.length; i++) {
-    const seg = segments[i]!;
+  // One scan over the "/"-separated segments after the leading "/", without splitting.
+  for (let start = 1, i = 1; i <= path.length; i++) {
+    if (i < path.length && path.charCodeAt(i) !== 0x2f) continue;
+    const length = i - start;
     // Resolving ".." after policy ran would move the request out of what was checked.
-    if (seg === "." || seg === "..") return "dot segment";
+    if (path.charCodeAt(start) === 0x2e && (length === 1 || (length === 2 && path.charCodeAt(start + 1) === 0x2e))) return "dot segment";
     // "//x" would be read as an authority by URL resolution; merged slashes differ per server.
     // Only a single trailing "/" (the last segment) may be empty.
-    if (seg === "" && i !== segments.length - 1) return "empty segment";
+    if (length === 0 && i !== path.length) return "empty segment";
+    start = i + 1;
   }
   return undefined;
 }
 
+/**
+ * Printable ASCII that canonicalisation keeps byte for byte: unreserved characters and RAW_SAFE,
+ * no "%". A path made only of these is its own canonical form (no escape to decode or check, no
+ * UTF-8 to validate), which is nearly every path an API client sends.
+ */
+const PASS_THROUGH = /^[A-Za-z0-9\-._~!$&'()*+,=:@/]*$/;
+
 export function canonicalizePath(rawPath: string): CanonicalPathResult {
   if (rawPath === "") return fail("empty path");
   if (!rawPath.startsWith("/")) return fail("path must start with /");
-  const chars = canonicalizePathChars(rawPath);
+  const chars = PASS_THROUGH.test(rawPath) ? { ok: true as const, path: rawPath } : canonicalizePathChars(rawPath);
   if (!chars.ok) return chars;
   const problem = segmentProblem(chars.path);
   return problem ? fail(problem) : chars;

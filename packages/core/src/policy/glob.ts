@@ -67,41 +67,57 @@ function toElements(pattern: string, parts: Part[]): number[] {
 /**
  * Simulates the pattern as an NFA: time is O(path x pattern) whatever the input, unlike a
  * backtracking regex, where several "**" against a long agent-supplied path can blow up (ReDoS).
+ * State j means "ready for element j" (j = n: the whole pattern matched). A wildcard state that
+ * consumed a char stays, and also moves on; whether it consumed before does not change what it
+ * may do next, so one state per element is enough. Only live states are visited, kept in
+ * ascending order without duplicates in two buffers allocated once per pattern (matching is
+ * synchronous, so no two calls ever share them).
  */
 function nfaMatcher(elements: readonly number[]): PathMatcher {
   const n = elements.length;
+  const els = Int32Array.from(elements);
+  let live = new Int32Array(n + 1);
+  let next = new Int32Array(n + 1);
   return (path) => {
-    // at[j]: ready to match element j; inside[j]: wildcard j has consumed at least one char.
-    let at = new Uint8Array(n + 1);
-    let inside = new Uint8Array(n + 1);
-    at[0] = 1;
-    for (let k = 0; k < path.length; k++) {
+    live[0] = 0;
+    let count = 1;
+    for (let k = 0; k < path.length && count > 0; k++) {
       const c = path.charCodeAt(k);
-      const nextAt = new Uint8Array(n + 1);
-      const nextInside = new Uint8Array(n + 1);
-      let alive = false;
-      for (let j = 0; j < n; j++) {
-        const e = elements[j]!;
+      let size = 0;
+      for (let s = 0; s < count; s++) {
+        const j = live[s]!;
+        if (j === n) continue;
+        const e = els[j]!;
         if (e >= 0) {
-          if (at[j] === 1 && c === e) {
-            nextAt[j + 1] = 1;
-            alive = true;
-          }
-        } else if ((at[j] === 1 || inside[j] === 1) && (e === GLOBSTAR || c !== 0x2f)) {
-          nextInside[j] = 1;
-          nextAt[j + 1] = 1; // a wildcard may stop after any char it consumed
-          alive = true;
+          if (c !== e) continue;
+        } else {
+          if (e === SEGMENT_STAR && c === 0x2f) continue;
+          if (size === 0 || next[size - 1] !== j) next[size++] = j; // the wildcard consumes more
         }
+        next[size++] = j + 1; // states are visited in ascending order, so j + 1 is new here
       }
-      if (!alive) return false;
-      at = nextAt;
-      inside = nextInside;
+      const old = live;
+      live = next;
+      next = old;
+      count = size;
     }
-    return at[n] === 1;
+    return count > 0 && live[count - 1] === n;
   };
 }
 
+/** A compiled allow pattern and the literal text every matching path starts with. */
+export interface CompiledGlob {
+  readonly matches: PathMatcher;
+  /** Canonical text before the first wildcard (the whole pattern when it has none). */
+  readonly prefix: string;
+}
+
 export function compileGlob(pattern: string): PathMatcher {
+  return compileGlobParts(pattern).matches;
+}
+
+/** `compileGlob`, plus the literal prefix that the rule index (rule-index.ts) keys on. */
+export function compileGlobParts(pattern: string): CompiledGlob {
   if (typeof pattern !== "string" || !pattern.startsWith("/")) {
     throw invalid(String(pattern), 'must start with "/"');
   }
@@ -109,9 +125,10 @@ export function compileGlob(pattern: string): PathMatcher {
   const elements = toElements(pattern, parts);
   if (elements.every((e) => e >= 0)) {
     const literal = String.fromCharCode(...elements);
-    return (path) => path === literal;
+    return { matches: (path) => path === literal, prefix: literal };
   }
-  return withLiteralGuards(elements, nfaMatcher(elements));
+  const first = elements.findIndex((e) => e < 0);
+  return { matches: withLiteralGuards(elements, nfaMatcher(elements)), prefix: String.fromCharCode(...elements.slice(0, first)) };
 }
 
 /**

@@ -230,6 +230,44 @@ describe("compileRoutePolicy: categories and cache_ttl", () => {
   });
 });
 
+describe("compileRoutePolicy: sensitive readings", () => {
+  const p = policy({
+    mode: "allowlist",
+    allow: [
+      { pattern: "/repos/*/*/secrets", methods: ["GET"], sensitive: true },
+      { pattern: "/orgs/{org}/hooks*", methods: ["POST"], sensitive: true },
+      { pattern: "/repos/**", methods: ["GET", "HEAD", "POST"] },
+      { pattern: "/orgs/**", methods: ["GET", "POST"] },
+    ],
+  });
+
+  it("finds the sensitive rule behind HEAD, a trailing slash, case, a format suffix and the subtree", () => {
+    for (const [method, path] of [
+      ["GET", "/repos/a/b/secrets"],
+      ["HEAD", "/repos/a/b/secrets"],
+      ["GET", "/repos/a/b/secrets/"],
+      ["GET", "/repos/a/b/Secrets"],
+      ["GET", "/repos/a/b/secrets.json"],
+      ["GET", "/repos/a/b/secrets/NAME"],
+      ["GET", "/repos/a/b/%53ecrets"],
+    ] as const) {
+      expect({ method, path, gate: p.sensitiveReading(method, path) }).toEqual({ method, path, gate: "/repos/*/*/secrets" });
+    }
+  });
+
+  it("a wildcard inside a segment widens to the whole segment", () => {
+    expect(p.sensitiveReading("POST", "/orgs/acme/hooks")).toBe("/orgs/{org}/hooks*");
+    expect(p.sensitiveReading("POST", "/orgs/acme/anything")).toBe("/orgs/{org}/hooks*");
+  });
+
+  it("other methods and unrelated paths are not gated", () => {
+    expect(p.sensitiveReading("POST", "/repos/a/b/secrets")).toBeUndefined();
+    expect(p.sensitiveReading("GET", "/repos/a/b/secrets-manager")).toBeUndefined();
+    expect(p.sensitiveReading("GET", "/repos/a/b/issues")).toBeUndefined();
+    expect(p.sensitiveReading("GET", "/orgs/acme/hooks")).toBeUndefined();
+  });
+});
+
 describe("compileRoutePolicy: invalid patterns", () => {
   it("refuses allow patterns and deny entries that do not start with /", () => {
     expect(() => policy({ allow: [{ pattern: "repos/**" }] })).toThrow(/repos\/\*\*/);

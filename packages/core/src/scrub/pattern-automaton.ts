@@ -35,6 +35,17 @@ export class CompiledPatterns {
   readonly matchLength: Uint32Array;
   /** @internal per state id: 1 when some pattern extends this state's string (trie children). */
   readonly extendable: Uint8Array;
+  /**
+   * @internal Wu–Manber window: the shortest pattern length (at most 255), or 0 when patterns are
+   * too short for skipping to pay. Every pattern starts with `window` bytes that {@link shift} knows.
+   */
+  readonly window: number;
+  /**
+   * @internal Wu–Manber shift table over 2-byte blocks (index `b1 << 8 | b2`): how far the end of
+   * a `window`-byte text window may move right before that block could sit in the first `window`
+   * bytes of some pattern. 0 means the window may begin a pattern; the automaton then decides.
+   */
+  readonly shift: Uint8Array;
 
   /** @internal use {@link compilePatterns}. */
   constructor(fields: {
@@ -47,6 +58,8 @@ export class CompiledPatterns {
     depth: Uint32Array;
     matchLength: Uint32Array;
     extendable: Uint8Array;
+    window: number;
+    shift: Uint8Array;
   }) {
     this.size = fields.size;
     this.maxPatternLength = fields.maxPatternLength;
@@ -57,6 +70,8 @@ export class CompiledPatterns {
     this.depth = fields.depth;
     this.matchLength = fields.matchLength;
     this.extendable = fields.extendable;
+    this.window = fields.window;
+    this.shift = fields.shift;
   }
 
   toJSON(): { patterns: number; maxPatternLength: number } {
@@ -164,6 +179,7 @@ export function compilePatterns(patterns: readonly string[]): CompiledPatterns {
     for (let c = 0; c < classes; c++) delta[id * classes + c] = order[dfa[s * classes + c]!]! * classes;
   }
 
+  const { window, shift } = skipTable(unique);
   return new CompiledPatterns({
     size: unique.length,
     maxPatternLength,
@@ -174,5 +190,30 @@ export function compilePatterns(patterns: readonly string[]): CompiledPatterns {
     depth: depthById,
     matchLength: matchById,
     extendable: extendableById,
+    window,
+    shift,
   });
+}
+
+/** Below this shortest-pattern length, skipping saves less than the table lookups cost. */
+const MIN_SKIP_WINDOW = 6;
+const NO_SKIP = new Uint8Array(0);
+
+/**
+ * Wu–Manber (1994) with 2-byte blocks over the first `window` bytes of every pattern. In text
+ * without secrets (nearly every answer) the scan moves about `window − 1` bytes per lookup.
+ */
+function skipTable(patterns: readonly Uint8Array[]): { window: number; shift: Uint8Array } {
+  let window = 255;
+  for (const p of patterns) window = Math.min(window, p.length);
+  if (patterns.length === 0 || window < MIN_SKIP_WINDOW) return { window: 0, shift: NO_SKIP };
+  const shift = new Uint8Array(65536).fill(window - 1);
+  for (const p of patterns) {
+    for (let j = 1; j < window; j++) {
+      const block = (p[j - 1]! << 8) | p[j]!;
+      const distance = window - 1 - j;
+      if (distance < shift[block]!) shift[block] = distance;
+    }
+  }
+  return { window, shift };
 }

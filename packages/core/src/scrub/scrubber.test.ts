@@ -124,6 +124,30 @@ describe("createScrubber: leftmost-longest", () => {
     );
   });
 
+  it("matches the reference when patterns are long enough for Wu–Manber skipping (near-misses everywhere)", () => {
+    const unit = fc.constantFrom("a", "b", "c");
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit, minLength: 6, maxLength: 12 }), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.oneof(fc.string({ unit: fc.constantFrom("a", "b", "c", "d"), maxLength: 30 }), fc.nat()), { maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (patterns, parts, cuts) => {
+          // Text built from pattern pieces (whole, cut short, or glued) and filler.
+          const text = parts.map((part) => (typeof part === "number" ? patterns[part % patterns.length]!.slice(0, 1 + (part % 12)) : part)).join("");
+          const bytes = enc.encode(text);
+          const expected = reference(bytes, patterns);
+          const compiled = compilePatterns(patterns);
+          expect(compiled.window).toBeGreaterThanOrEqual(6);
+          expect(runChunks(compiled, [bytes]).bytes).toEqual(expected.bytes);
+          const chunked = runChunks(compiled, split(bytes, cuts));
+          expect(chunked.bytes).toEqual(expected.bytes);
+          expect(chunked.replacements).toBe(expected.replacements);
+        },
+      ),
+      { seed: 42, numRuns: 2000 },
+    );
+  });
+
   it("matches the reference on arbitrary bytes", () => {
     const bytesArb = fc.uint8Array({ maxLength: 4 }).map((a) => a.map((b) => b & 3));
     fc.assert(

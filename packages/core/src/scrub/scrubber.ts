@@ -169,7 +169,7 @@ class StreamScrubber implements Scrubber {
   }
 
   #scan(chunk: Uint8Array, final: boolean): Uint8Array {
-    const { classOf, classes, delta, firstMatchRow, depth, matchLength, extendable } = this.#p;
+    const { classOf, classes, delta, firstMatchRow, depth, matchLength, extendable, window, shift } = this.#p;
     const held = this.#held;
     const T = held.length;
     const N = T + chunk.length;
@@ -188,10 +188,25 @@ class StreamScrubber implements Scrubber {
           let q = p - T;
           const end = chunk.length;
           while (q < end) {
+            if (row === 0 && window !== 0 && end - q >= window) {
+              // At the root nothing is pending, so only matches starting at q or later remain:
+              // skip to the first window that may begin one (every pattern is at least `window`
+              // long, so a start whose window shows no pattern prefix starts no match). The
+              // automaton resumes from the root there, which is exact for the same reason.
+              let last = q + window - 1;
+              while (last < end) {
+                const s = shift[(chunk[last - 1]! << 8) | chunk[last]!]!;
+                if (s === 0) break;
+                last += s;
+              }
+              q = last - window + 1;
+              if (q >= end) break;
+            }
             row = delta[row + classOf[chunk[q]!]!]!;
             if (row >= firstMatchRow) break;
             q++;
           }
+          if (q > end) q = end;
           if (q === end) {
             p = N;
             break;

@@ -117,6 +117,8 @@ auth: {type: bearer_static, env: NOT_SET_ANYWHERE}
   const hosts = source(
     "hosts.yaml",
     `trusted_proxies: ["127.0.0.14/32"]
+# The suite presents many wrong keys on purpose; the lock-out itself has its own tests.
+psk_failures: {capacity: 1000, window_ms: 60000}
 hosts:
   - {id: research, cidrs: ["127.0.0.11/32"], can_call_sensitive: false, auth_token_env: PSK_R, providers: [github, stripe, legacy, jira, dead]}
   - {id: exec, cidrs: ["127.0.0.12/32"], can_call_sensitive: true, auth_token_env: PSK_X}

@@ -1,0 +1,92 @@
+import type { TakeResult } from "@outpost/core";
+import { TAKE_TOKENS_SCRIPT } from "../lua.js";
+import type { RedisLike } from "../redis-like.js";
+import { runScript } from "./run-script.js";
+
+/** Most takes sent in one EVALSHA: bounds the time one script holds the Redis server. */
+export const MAX_TAKES_PER_BATCH = 128;
+
+/** One take as the script reads it: its keys, and `[nowMs, cost, n, gate, capacity, windowMs, …]`. */
+export interface TakeArgs {
+  readonly keys: readonly string[];
+  readonly args: readonly number[];
+}
+
+interface Pending extends TakeArgs {
+  resolve(result: TakeResult): void;
+  reject(error: unknown): void;
+}
+
+interface Batch {
+  readonly takes: Pending[];
+  settled: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/**
+ * Collects the takes made during one event-loop turn and sends them as one EVALSHA of the
+ * take-tokens script when the turn's I/O callbacks are done (`setImmediate`): requests parsed
+ * from several sockets in one turn share one command, one socket write and one reply. A lone take
+ * waits for nothing but the end of the current turn. Every batch is bounded by `timeoutMs` from
+ * its first take (one timer per batch, not per take); on timeout or a failed command every take
+ * in it rejects, and a late reply is ignored.
+ */
+export function createTakeBatcher(client: RedisLike, timeoutMs: number): (take: TakeArgs) => Promise<TakeResult> {
+  let open: Batch | undefined;
+
+  const fail = (batch: Batch, error: unknown) => {
+    if (open === batch) open = undefined; // later takes start a batch of their own
+    if (batch.settled) return;
+    batch.settled = true;
+    clearTimeout(batch.timer);
+    for (const take of batch.takes) take.reject(error);
+  };
+
+  const send = (batch: Batch) => {
+    if (open === batch) open = undefined;
+    // Timed out before it could be sent (a stalled event loop): its requests were answered, so
+    // take nothing on their behalf.
+    if (batch.settled) return;
+    const keys: string[] = [];
+    const args: number[] = [batch.takes.length];
+    for (const take of batch.takes) {
+      for (const key of take.keys) keys.push(key);
+      for (const arg of take.args) args.push(arg);
+    }
+    // Both outcomes are handled here, and settling a take cannot throw: nothing is left floating.
+    void runScript(client, TAKE_TOKENS_SCRIPT, keys, args).then(
+      (reply) => {
+        if (batch.settled) return;
+        if (!Array.isArray(reply) || reply.length !== batch.takes.length) {
+          return fail(batch, new Error("[outpost] [storage-redis] takeTokens: unexpected reply from the take-tokens script"));
+        }
+        batch.settled = true;
+        clearTimeout(batch.timer);
+        batch.takes.forEach((take, i) => settle(take, reply[i]));
+      },
+      (error: unknown) => fail(batch, error),
+    );
+  };
+
+  return (take) =>
+    new Promise<TakeResult>((resolve, reject) => {
+      if (!open || open.takes.length >= MAX_TAKES_PER_BATCH) {
+        const batch: Batch = { takes: [], settled: false, timer: undefined };
+        batch.timer = setTimeout(() => fail(batch, new Error(`[outpost] [storage-redis] takeTokens timed out after ${timeoutMs} ms`)), timeoutMs);
+        setImmediate(send, batch);
+        open = batch;
+      }
+      open.takes.push({ ...take, resolve, reject });
+    });
+}
+
+// --- Internal helpers ---
+
+/** One take's reply: see the script's header in lua.ts. */
+function settle(take: Pending, reply: unknown): void {
+  const [ok, value, gated] = reply as [number, number | string | undefined, number | undefined];
+  if (ok === 1) take.resolve({ ok: true });
+  else if (ok === -1) take.reject(new Error(`[outpost] [storage-redis] takeTokens failed: ${String(value)}`));
+  else if (gated === 1) take.resolve({ ok: false, retryAfterMs: value as number, gated: true });
+  else take.resolve({ ok: false, retryAfterMs: value === -1 ? Number.POSITIVE_INFINITY : (value as number) });
+}
