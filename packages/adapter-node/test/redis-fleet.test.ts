@@ -51,9 +51,9 @@ describe("a fleet of two outpost processes sharing one real Redis", () => {
     });
   }
 
-  it("a route limited to 50 per minute: 400 concurrent requests over both processes → exactly 50 reach the upstream, the rest 429 with Retry-After", async () => {
+  it("a route limited to 50 per hour: 400 concurrent requests over both processes → exactly 50 reach the upstream, the rest 429 with Retry-After", async () => {
     const [a, b] = await fleet({
-      "lim.yaml": `name: lim\nbase_url: ${upstream.url}/lim\nauth: {type: none}\nforwarding:\n  queue_timeout_ms: 0\n  rate_limits:\n    default: [{capacity: 50, window_ms: 60000}]\n`,
+      "lim.yaml": `name: lim\nbase_url: ${upstream.url}/lim\nauth: {type: none}\nforwarding:\n  queue_timeout_ms: 0\n  rate_limits:\n    default: [{capacity: 50, window_ms: 3600000}]\n`,
     });
     upstream.clear();
     const results = await Promise.all(Array.from({ length: 400 }, (_, i) => send(i % 2 ? a.port : b.port, `/items/${i}`, { headers: { "X-Provider": "lim" } })));

@@ -50,21 +50,24 @@ local function take(k, a)
     local untilMs = tonumber(redis.call('GET', KEYS[k + n]))
     if untilMs and untilMs > now then return {0, math.ceil(untilMs - now), 1} end
   end
-  local available = {}
+  local available, stamps = {}, {}
   local wait = 0
   for i = 1, n do
     local capacity = tonumber(ARGV[a + 2 + 2 * i])
     local window = tonumber(ARGV[a + 3 + 2 * i])
     local tokens = capacity
+    local stamp = now
     local state = redis.call('GET', KEYS[k + i - 1])
     if state then
       local t, u = string.match(state, '^(%S+) (%S+)$')
       if t then
         local elapsed = math.max(0, now - tonumber(u))
         tokens = math.min(capacity, tonumber(t) + (elapsed * capacity) / window)
+        stamp = math.max(now, tonumber(u))
       end
     end
     available[i] = tokens
+    stamps[i] = stamp
     local missing = cost - tokens
     if missing > 0 then
       if cost > capacity then wait = math.huge else wait = math.max(wait, (missing * window) / capacity) end
@@ -74,7 +77,7 @@ local function take(k, a)
   if wait > 0 then return {0, math.ceil(wait)} end
   for i = 1, n do
     local window = tonumber(ARGV[a + 3 + 2 * i])
-    redis.call('SET', KEYS[k + i - 1], string.format('%.17g %.17g', available[i] - cost, now), 'PX', math.ceil(window))
+    redis.call('SET', KEYS[k + i - 1], string.format('%.17g %.17g', available[i] - cost, stamps[i]), 'PX', math.ceil(window))
   end
   return {1}
 end
@@ -90,7 +93,7 @@ for t = 1, tonumber(ARGV[1]) do
 end
 return replies
 `;
-export const TAKE_TOKENS_SHA1 = "ca750d7fb09c7d1332b3b0375c43369d31d0fe7d";
+export const TAKE_TOKENS_SHA1 = "0afe160ecbc368a773f7015db0280fbd130da4d8";
 
 /**
  * Reserve-if-absent that also returns the holder. `SET key value PX ttl NX` alone is atomic but

@@ -33,6 +33,8 @@ export function takeFromWindows(
   if (waitMs > 0) return { result: { ok: false, retryAfterMs: Math.ceil(waitMs) }, next: undefined };
   return {
     result: { ok: true },
-    next: available.map((tokens) => ({ tokens: tokens - cost, updatedMs: nowMs })),
+    // The stamp never moves back: a take from an instance whose clock is behind must not make the
+    // next take count the same refill time twice.
+    next: available.map((tokens, i) => ({ tokens: tokens - cost, updatedMs: Math.max(nowMs, states[i]?.updatedMs ?? nowMs) })),
   };
 }

@@ -130,6 +130,18 @@ export function describeStorageConformance(options: StorageConformanceOptions): 
       expect((await storage.takeTokens(key("f"), windows, later)).ok).toBe(false);
     });
 
+    it("takeTokens from an instance whose clock is behind never moves the bucket's time back (no refill counted twice)", async () => {
+      const now = clock.now();
+      const windows = [{ capacity: 10, windowMs: 10_000 }];
+      for (let i = 0; i < 10; i++) await storage.takeTokens(key("skew"), windows, now);
+      // 5 s later one token per second has come back: 5 tokens. A skewed instance takes one at `now`.
+      expect(await storage.takeTokens(key("skew"), windows, now + 5_000)).toEqual({ ok: true });
+      expect(await storage.takeTokens(key("skew"), windows, now)).toEqual({ ok: true });
+      // At now + 5 s exactly 3 of the 5 remain; were the stamp moved back to `now`, 5 s would count again.
+      for (let i = 0; i < 3; i++) expect(await storage.takeTokens(key("skew"), windows, now + 5_000)).toEqual({ ok: true });
+      expect((await storage.takeTokens(key("skew"), windows, now + 5_000)).ok).toBe(false);
+    });
+
     it("takeTokens over several windows is all or nothing: a refusal takes from no window", async () => {
       const now = clock.now();
       const perSecond = { capacity: 5, windowMs: 1_000 };
