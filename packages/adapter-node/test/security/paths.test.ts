@@ -156,6 +156,10 @@ describe("B. allow and deny bypass", () => {
     await fx.refused({ as: "exec", provider: "stripe", target: "/v1/Admin.json/x" }, 403, "PROXY_PATH_DENIED");
   });
 
+  it("trailing spaces and dots that Windows and IIS drop from a segment cannot dodge a deny", async () => {
+    await allRefused(["/user/keys%20", "/user/keys%20.%20", "/user%20/keys"], DENIED);
+  });
+
   it("deny is checked before allow, for every method, also in transparent mode", async () => {
     for (const method of ["GET", "HEAD", "OPTIONS", "POST", "DELETE", "PATCH"]) {
       await fx.refused({ as: "exec", provider: "stripe", method, target: "/v1/admin/users", ...(method === "POST" || method === "PATCH" ? { body: "{}" } : {}) }, 403, "PROXY_PATH_DENIED");

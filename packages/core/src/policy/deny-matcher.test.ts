@@ -39,6 +39,9 @@ describe("compileDenyList: fixture entries", () => {
     ["/user/keys\uFF1Bx", "/user/keys"], // fullwidth semicolon: ";params" on a lax server
     ["/user/x/\uFF0E\uFF0E/keys", "/user/keys"], // fullwidth "..": resolved on a lax server
     ["/user/\uFF05\uFF16Beys", "/user/keys"], // fullwidth "%6B" decoded after NFKC
+    ["/user/keys%20", "/user/keys"], // trailing space: dropped by Windows file names and IIS
+    ["/user/keys%20.%20", "/user/keys"],
+    ["/user%20/keys/x", "/user/keys"],
     ["/ADMIN/x", "/admin"],
     ["/a%64min/x", "/admin"],
     ["/Admin.php", "/admin"],
@@ -52,6 +55,7 @@ describe("compileDenyList: fixture entries", () => {
 
   it.each([
     "/user/keysmith",
+    "/user/key%20s",
     "/user",
     "/user/",
     "/user/key",

@@ -69,12 +69,14 @@ function strictView(folded: string): string[] {
 
 /**
  * The path as a lax server would route it once folding revealed syntax: "\" as "/", ";params"
- * stripped (Tomcat), empty segments merged, dot segments resolved (RFC 3986 §5.2.4).
+ * stripped (Tomcat), trailing spaces and dots dropped (Windows file names, IIS), empty segments
+ * merged, dot segments resolved (RFC 3986 §5.2.4).
  */
 function lenientView(folded: string): string[] {
   const out: string[] = [];
   for (const raw of folded.split(/[/\\]/)) {
-    const seg = raw.split(";")[0]!;
+    const param = raw.split(";")[0]!;
+    const seg = param === "." || param === ".." ? param : param.replace(/[ .]+$/, "");
     if (seg === "" || seg === ".") continue;
     if (seg === "..") out.pop();
     else out.push(seg);
