@@ -1,4 +1,4 @@
-import { type AuthPlugin, type ConfigSource, ConfigError, createGateway, type Gateway, loadConfig } from "@outpost/core";
+import { type AuthPlugin, type ConfigSource, ConfigError, createGateway, type Gateway, type GatewayObserver, loadConfig } from "@outpost/core";
 import { kvStorage } from "@outpost/storage-kv";
 import { createConsoleLogger } from "./console-logger.js";
 import { envVar, type ExecutionContextLike, secretsFromEnv, storageBindings, type WorkerEnv } from "./worker-env.js";
@@ -10,6 +10,12 @@ export interface CreateWorkerOptions {
   readonly hosts?: ConfigSource;
   /** Auth plugins by the name `auth.module` uses. Workers cannot load plugin files: bundle them. */
   readonly plugins?: Readonly<Record<string, AuthPlugin>>;
+  /**
+   * Receives the gateway's events (one per request, rate-limit waits and refusals, cache hits,
+   * token mints, upstream errors): forward them to Workers Analytics Engine or a queue. They carry
+   * configured names, codes and numbers only, never a path, address or secret.
+   */
+  readonly onEvent?: GatewayObserver;
 }
 
 export interface OutpostWorker {
@@ -45,7 +51,7 @@ function build(options: CreateWorkerOptions, env: WorkerEnv): Built {
     const logger = createConsoleLogger(config.secretValues);
     for (const warning of config.warnings) logger.warn(warning);
     const storage = kvStorage({ ...storageBindings(env), keyPrefix: envVar(env, "OUTPOST_KEY_PREFIX") ?? "outpost:" });
-    return { gateway: createGateway(config, { storage, logger }) };
+    return { gateway: createGateway(config, { storage, logger, ...(options.onEvent ? { onEvent: options.onEvent } : {}) }) };
   } catch (error) {
     if (error instanceof ConfigError) return { failure: `outpost: configuration error\n${error.message}` };
     return { failure: `outpost: the Worker failed to start: ${(error as Error)?.message ?? String(error)}` };

@@ -73,4 +73,20 @@ describe("the Worker in workerd, two isolates on one KV namespace and one Durabl
     expect([res.status, ((await res.json()) as { error: { code: string } }).error.code]).toEqual([413, "PROXY_PAYLOAD_TOO_LARGE"]);
     expect(upstreams.upstream.requests.filter((r) => r.body.byteLength > 0)).toEqual([]);
   });
+
+  it("createWorker's onEvent receives one request event per answer, carrying configured names and codes only", async () => {
+    const before = (await proxy.events()).length;
+    expect((await call(proxy.request, "plain", "/events/one?token=abc")).status).toBe(200);
+    expect((await call(proxy.request, "nope", "/events/two")).status).toBe(400);
+    const events = await eventually(async () => {
+      const all = (await proxy.events()).slice(before).filter((e) => e.type === "request");
+      return all.length >= 2 ? all : undefined;
+    });
+    expect(events.map((e) => [e.provider ?? null, e.statusClass, e.errorCode ?? null])).toEqual([
+      ["plain", "2xx", null],
+      [null, "4xx", "PROXY_UNKNOWN_PROVIDER"],
+    ]);
+    const text = JSON.stringify(events);
+    for (const absent of ["/events/", "token=abc", "nope", "plain-token-value"]) expect(text).not.toContain(absent);
+  });
 });

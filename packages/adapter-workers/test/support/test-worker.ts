@@ -14,6 +14,7 @@ interface TestEnv extends WorkerEnv {
 
 let worker: OutpostWorker | undefined;
 let kvWrites: string[] = [];
+let events: unknown[] = [];
 
 function counting(namespace: KvNamespaceLike): KvNamespaceLike {
   return {
@@ -28,7 +29,8 @@ export default {
     const path = new URL(request.url).pathname;
     if (path === "/__test__/kv-writes") return Response.json(kvWrites);
     if (path === "/__test__/kv-writes/reset") return Response.json((kvWrites = []));
-    worker ??= createWorker(JSON.parse(env.OUTPOST_TEST_CONFIG));
+    if (path === "/__test__/events") return Response.json(events);
+    worker ??= createWorker({ ...JSON.parse(env.OUTPOST_TEST_CONFIG), onEvent: (event) => void events.push(event) });
     const kv = env.OUTPOST_KV ? { OUTPOST_KV: counting(env.OUTPOST_KV) } : {};
     return worker.fetch(request, { ...env, ...kv }, ctx);
   },

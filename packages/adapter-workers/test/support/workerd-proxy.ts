@@ -32,6 +32,8 @@ export interface WorkerdProxy extends ProxyUnderTest {
   /** Every KV put/delete the gateway made so far, and a reset of that count. */
   kvWrites(): Promise<string[]>;
   resetKvWrites(): Promise<void>;
+  /** Every gateway event the Worker's `onEvent` received so far. */
+  events(): Promise<Record<string, unknown>[]>;
 }
 
 /** The Worker in workerd, one isolate per name in `workers` (the first one when omitted). */
@@ -51,7 +53,7 @@ export async function startWorkerdProxy(
     },
   });
   const url = await mf.ready;
-  const testHook = async (path: string) => (await (await mf.dispatchFetch(`http://outpost.test${path}`)).json()) as string[];
+  const testHook = async <T = string[]>(path: string) => (await (await mf.dispatchFetch(`http://outpost.test${path}`)).json()) as T;
   return {
     mf,
     request: (request) => socketRequest(url, request),
@@ -64,6 +66,7 @@ export async function startWorkerdProxy(
     },
     kvWrites: () => testHook("/__test__/kv-writes"),
     resetKvWrites: async () => void (await testHook("/__test__/kv-writes/reset")),
+    events: () => testHook<Record<string, unknown>[]>("/__test__/events"),
     stop: () => mf.dispose(),
   };
 }
