@@ -56,3 +56,33 @@ describe("request log: one JSON line per request (DESIGN §8)", () => {
     expect(sink.json()).toEqual([expect.objectContaining({ status: 403, error: "PROXY_PATH_DENIED", path: "/admin", upstream_ms: null })]);
   });
 });
+
+describe("request log: a refusal by the sensitive gate still says what the route was", () => {
+  it("PROXY_SENSITIVE_DENIED logs the rule's category and sensitive: true", async () => {
+    const upstream = await startRecordingUpstream();
+    const sink = createLineSink();
+    const config = loadConfig({
+      providers: [
+        {
+          file: "p.yaml",
+          text: `name: p\nbase_url: ${upstream.url}/p\nauth: {type: none}\nforwarding:\n  mode: allowlist\n  allow:\n    - {pattern: "/secrets", methods: [GET], sensitive: true, category: vault}\n    - {pattern: "/**", methods: [GET, HEAD]}\n`,
+        },
+      ],
+      hosts: { file: "hosts.yaml", text: 'hosts:\n  - {id: reader, cidrs: ["127.0.0.0/8"], can_call_sensitive: false}\n' },
+      secrets: secretsFromRecord({}),
+    });
+    const server = await startServer({ config, port: 0, logger: createJsonLogger({ write: sink.write, warn: sink.write }) });
+    try {
+      expect((await fetch(`${server.url}/secrets`, { headers: { "X-Provider": "p" } })).status).toBe(403);
+      expect((await fetch(`${server.url}/secrets`, { method: "HEAD", headers: { "X-Provider": "p" } })).status).toBe(403);
+      expect(sink.json()).toEqual([
+        expect.objectContaining({ status: 403, error: "PROXY_SENSITIVE_DENIED", category: "vault", sensitive: true }),
+        expect.objectContaining({ status: 403, error: "PROXY_SENSITIVE_DENIED", category: "default", sensitive: true }),
+      ]);
+      expect(upstream.requests).toHaveLength(0);
+    } finally {
+      await server.close(1000);
+      await upstream.close();
+    }
+  });
+});

@@ -141,9 +141,7 @@ export function createGateway(config: CompiledConfig, deps: GatewayDeps = {}): G
     const target = canonicalTarget(info.target);
     state.path = target.path;
     state.queryKeys = queryKeys(target.query);
-    const allowed = authorizeRoute(info, provider, host, target.path);
-    state.category = allowed.category;
-    state.sensitive = allowed.sensitive;
+    const allowed = authorizeRoute(info, provider, host, target.path, state);
     const runtime = providers.get(provider.name) as ProviderRuntime;
     const req: AuthorisedRequest = { method: info.method, headers: info.headers, contentLength: info.contentLength, state, host, runtime, target, route: allowed };
 

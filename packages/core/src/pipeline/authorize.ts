@@ -25,16 +25,27 @@ export function canonicalTarget(target: string): Target {
 
 export type AllowedRoute = Extract<RouteDecision, { effect: "allow" }>;
 
+/** What the request log records about the route, also when the route is then refused. */
+export interface RouteNote {
+  category: string | undefined;
+  sensitive: boolean | undefined;
+}
+
 /** Steps 6–9: deny list, allow rules, the sensitive gate and the body size. */
-export function authorizeRoute(info: RequestInfo, provider: CompiledProvider, host: CompiledHost, path: string): AllowedRoute {
+export function authorizeRoute(info: RequestInfo, provider: CompiledProvider, host: CompiledHost, path: string, note: RouteNote): AllowedRoute {
   const decision = provider.policy.evaluate(info.method, path);
   if (decision.effect === "deny") {
     if (decision.code === "PROXY_PATH_DENIED") fail(decision.code, "this path is denied by policy", { metadata: { rule: decision.rule } });
     fail(decision.code, "no route allows this method and path");
   }
+  note.category = decision.category;
+  note.sensitive = decision.sensitive;
   if (!host.canCallSensitive) {
     const gate = decision.sensitive ? decision.rule : provider.policy.sensitiveReading(info.method, path);
-    if (gate !== undefined) fail("PROXY_SENSITIVE_DENIED", "this client may not make sensitive calls", { metadata: { rule: gate } });
+    if (gate !== undefined) {
+      note.sensitive = true;
+      fail("PROXY_SENSITIVE_DENIED", "this client may not make sensitive calls", { metadata: { rule: gate } });
+    }
   }
   const max = provider.config.forwarding.max_body_bytes;
   if (info.contentLength !== undefined && info.contentLength > max) {
