@@ -5,7 +5,9 @@
  * kept, with its JSON log lines captured. Every answer the agent receives is kept too, so a file
  * can end by scanning answers, logs and storage for any sentinel (invariant 1).
  */
-import { type ConfigSource, loadConfig, secretsFromRecord } from "@outpost/core";
+import { once } from "node:events";
+import { type ConfigSource, loadConfig, secretsFromRecord, type Storage } from "@outpost/core";
+import { createRedisClient, redisStorage } from "@outpost/storage-redis";
 import {
   basicForms,
   createLineSink,
@@ -23,6 +25,7 @@ import {
 import { expect } from "vitest";
 import { createJsonLogger, type RunningServer, type ServerLimits, startServer } from "../../../src/index.js";
 import { type Caller, FROM, HOSTS, MINTED_NAMES, providerTexts, SECRET_NAMES } from "./fixture-config.js";
+import { clearPrefix, REDIS_URL, testPrefix } from "../../support/redis.js";
 import { type RecordingStorage, recordingStorage } from "./recording-storage.js";
 
 export { ALL_PROVIDERS, BASE_PATH, type Caller, FROM, PROVIDER_SECRET, RESEARCH_GRANTS } from "./fixture-config.js";
@@ -102,6 +105,28 @@ export interface FixtureOptions {
   readonly extraProviders?: (upstreamUrl: string) => ConfigSource[];
   /** Listen address. @default 127.0.0.1 */
   readonly host?: string;
+  /** Storage behind the recording wrapper: in memory, or the shared Redis under a random prefix. @default "memory" */
+  readonly storage?: StorageKind;
+}
+
+export type StorageKind = "memory" | "redis";
+
+/** The storages the storage-dependent threat files run on (scoping must hold on both). */
+export const STORAGE_KINDS: readonly StorageKind[] = ["memory", "redis"];
+
+async function innerStorage(kind: StorageKind): Promise<{ storage: Storage | undefined; close(): Promise<void> }> {
+  if (kind === "memory") return { storage: undefined, close: async () => {} };
+  const client = createRedisClient(REDIS_URL);
+  // Commands are not queued before the connection is up (enableOfflineQueue: false): wait for it.
+  if (client.status !== "ready") await once(client, "ready");
+  const prefix = testPrefix("security");
+  return {
+    storage: redisStorage({ client, keyPrefix: prefix }),
+    close: async () => {
+      client.disconnect();
+      await clearPrefix(prefix);
+    },
+  };
 }
 
 function toExchange(responses: RawResponses): Exchange {
@@ -139,7 +164,8 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
   });
   const logs = createLineSink();
   const warnings = createLineSink();
-  const storage = recordingStorage();
+  const backing = await innerStorage(options.storage ?? "memory");
+  const storage = recordingStorage(backing.storage);
   // As `outpost serve` builds it: JSON lines, with the configured secrets as a last-resort filter.
   const logger = createJsonLogger({ write: (line) => logs.write(line), warn: (line) => warnings.write(line), secrets: config.secretValues });
   const server = await startServer({ config, port: 0, host: options.host ?? "127.0.0.1", logger, storage, ...(options.limits ? { limits: options.limits } : {}) });
@@ -249,6 +275,7 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
       await upstream.close();
       await evil.close();
       await token.close();
+      await backing.close();
     },
   };
 }

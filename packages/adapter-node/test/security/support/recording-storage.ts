@@ -13,8 +13,8 @@ export interface RecordingStorage extends Storage {
   failing: boolean;
 }
 
-export function recordingStorage(): RecordingStorage {
-  const inner = memoryStorage();
+/** Wraps `inner` (core's memory storage by default; the Redis storage for the Redis runs). */
+export function recordingStorage(inner: Storage = memoryStorage()): RecordingStorage {
   const writes: { key: string; value: string }[] = [];
   const bucketKeys = new Set<string>();
   const up = async () => {
