@@ -119,6 +119,18 @@ describe("@octokit/rest through Outpost (providers/github.yaml)", () => {
       unauthorized: (req, res) => void sendJson(req, res, 401, { message: "Bad credentials", documentation_url: "https://docs.github.com/rest", status: "401" }),
       handle: (req, res) => {
         const issues = `/repos/${OWNER}/${REPO}/issues`;
+        if (req.method === "GET" && req.path === issues && req.query.has("page")) {
+          // GitHub pages with absolute Link targets on its own origin (here: the fake's).
+          const page = Number(req.query.get("page"));
+          const at = (n: number) => `<${api.url}/repositories/1296269/issues?page=${n}&per_page=2>`;
+          const link = page < 3 ? `${at(page + 1)}; rel="next", ${at(3)}; rel="last"` : `${at(1)}; rel="first", ${at(page - 1)}; rel="prev"`;
+          return void sendJson(req, res, 200, [issue(2000 + page * 2, `page ${page} a`, null), issue(2001 + page * 2, `page ${page} b`, null)], { ...GITHUB_HEADERS, link });
+        }
+        if (req.method === "GET" && req.path === "/repositories/1296269/issues") {
+          const page = Number(req.query.get("page"));
+          const link = page < 3 ? `<${api.url}/repositories/1296269/issues?page=${page + 1}&per_page=2>; rel="next"` : "";
+          return void sendJson(req, res, 200, [issue(2000 + page * 2, `page ${page} a`, null), issue(2001 + page * 2, `page ${page} b`, null)], { ...GITHUB_HEADERS, ...(link ? { link } : {}) });
+        }
         if (req.method === "GET" && req.path === issues) {
           return void sendJson(req, res, 200, [issue(1347, "Found a bug", "I'm having a problem with this."), issue(1346, "Docs typo", null)], {
             ...GITHUB_HEADERS,
@@ -208,6 +220,22 @@ describe("@octokit/rest through Outpost (providers/github.yaml)", () => {
     ]);
   });
 
+
+  it("paginate: the upstream's absolute Link targets come back as proxy paths, so every page goes through Outpost", async () => {
+    const pages: number[] = [];
+    const all = await triage.paginate(triage.rest.issues.listForRepo, { owner: OWNER, repo: REPO, per_page: 2, page: 1 }, (response) => {
+      pages.push(response.data.length);
+      return response.data.map((i) => i.title);
+    });
+    expect(all).toEqual(["page 1 a", "page 1 b", "page 2 a", "page 2 b", "page 3 a", "page 3 b"]);
+    expect(api.requests.map((r) => r.url)).toEqual([
+      `/repos/${OWNER}/${REPO}/issues?per_page=2&page=1`,
+      "/repositories/1296269/issues?page=2&per_page=2",
+      "/repositories/1296269/issues?page=3&per_page=2",
+    ]);
+    for (const req of api.requests) expectInjected(req);
+    expectDummyNeverForwarded(api.requests, DUMMY_TOKEN);
+  });
   it("no real token in anything the agent saw or in Outpost's log", () => {
     expect(seen.length).toBeGreaterThan(0);
     expectNoSecretReachedAgent(seen, secrets, outpost.log);

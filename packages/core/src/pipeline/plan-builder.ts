@@ -6,6 +6,7 @@ import { concatBytes } from "../internal/bytes.js";
 import { cooldownMs, startCooldown, upstreamRateLimited } from "./cooldown.js";
 import type { ForwardOutcome, ForwardPlan, ResponseDecision } from "./forward-plan.js";
 import { relayableResponseHeaders } from "./headers.js";
+import { proxyRelativeLinks } from "./link-targets.js";
 import { completeIdempotency, type IdempotencyClaim, releaseIdempotency } from "./idempotency.js";
 import type { AuthorisedRequest, GatewayRuntime } from "./request-context.js";
 import { headerValues } from "./request-info.js";
@@ -82,6 +83,7 @@ export function buildPlan(rt: GatewayRuntime, req: AuthorisedRequest, parts: Pla
     }
     const patterns = runtime.scrubPatterns();
     const relayed = relayableResponseHeaders(headers, provider.stripResponseHeaders);
+    proxyRelativeLinks(relayed, provider.origin + provider.basePath);
     const trailer = ["X-Proxy-Provider", provider.name, "X-Proxy-Cache", state.cache, "X-Request-Id", state.requestId];
     const cacheable = parts.cacheKey !== undefined && isStorable(status, headers);
     const replayable = parts.claim !== undefined && status < 500;
