@@ -21,6 +21,7 @@
  * @module
  */
 
+import { concatBytes } from "../internal/bytes.js";
 import { CompiledPatterns, compilePatterns } from "./pattern-automaton.js";
 
 export { CompiledPatterns, compilePatterns };
@@ -81,7 +82,7 @@ export function scrubText(
   const scrubber = createScrubber(patterns, replacement);
   const head = scrubber.push(encoder.encode(text));
   const rest = scrubber.flush();
-  const bytes = rest.length === 0 ? head : concat([head, rest], head.length + rest.length);
+  const bytes = rest.length === 0 ? head : concatBytes([head, rest], head.length + rest.length);
   return { text: decoder.decode(bytes), replacements: scrubber.replacements };
 }
 
@@ -105,16 +106,6 @@ export function createScrubStream(
       options.onEnd?.(scrubber.replacements);
     },
   });
-}
-
-function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /**
@@ -182,6 +173,7 @@ class StreamScrubber implements Scrubber {
     let p = T; // next position to scan
 
     for (;;) {
+      let ripe = false;
       while (p < N) {
         if (candStart < 0 && p >= T) {
           // Hot loop: no candidate, scanning the new chunk. One lookup and one compare per byte.
@@ -229,30 +221,21 @@ class StreamScrubber implements Scrubber {
         if (candStart >= 0) {
           const frontier = p + 1 - depth[id]!;
           if (frontier > candStart || (frontier === candStart && extendable[id] === 0)) {
-            if (candStart > decided) pieces.push(decided, candStart);
-            pieces.push(-1, candEnd - candStart + 1);
-            this.#replacements++;
-            decided = candEnd + 1;
-            p = decided;
-            candStart = -1;
-            row = 0;
-            continue;
+            ripe = true;
+            break;
           }
         }
         p++;
       }
-      if (final && candStart >= 0) {
-        // End of body: nothing can extend the candidate any more.
-        if (candStart > decided) pieces.push(decided, candStart);
-        pieces.push(-1, candEnd - candStart + 1);
-        this.#replacements++;
-        decided = candEnd + 1;
-        p = decided;
-        candStart = -1;
-        row = 0;
-        continue;
-      }
-      break;
+      // Commit the candidate when it is ripe, or at the end of the body, where nothing can extend it.
+      if (!ripe && !(final && candStart >= 0)) break;
+      if (candStart > decided) pieces.push(decided, candStart);
+      pieces.push(-1, candEnd - candStart + 1);
+      this.#replacements++;
+      decided = candEnd + 1;
+      p = decided;
+      candStart = -1;
+      row = 0;
     }
 
     // Everything before the frontier is decided; keep the rest (the current state's string).
