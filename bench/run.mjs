@@ -748,6 +748,8 @@ async function profileMode(driver, upstream) {
   }
   L.push("", "Outpost, top self time (idle excluded):", "", "| self % of busy | µs/req | function | where |", "|---:|---:|---|---|");
   for (const row of o.analysis.self.filter((r) => r.fn !== "(idle)").slice(0, 30)) L.push(`| ${((100 * row.us) / o.analysis.busy).toFixed(1)} | ${fmt(perReq("outpost", row.us), 1)} | ${row.fn} | ${row.where} |`);
+  L.push("", "Reference, top self time (idle excluded), to compare the plumbing:", "", "| self % of busy | µs/req | function | where |", "|---:|---:|---|---|");
+  for (const row of ref.analysis.self.filter((r) => r.fn !== "(idle)").slice(0, 15)) L.push(`| ${((100 * row.us) / ref.analysis.busy).toFixed(1)} | ${fmt(perReq("reference", row.us), 1)} | ${row.fn} | ${row.where} |`);
   L.push("", "Outpost's own functions, inclusive time (callees included):", "", "| % of busy | µs/req | function | where |", "|---:|---:|---|---|");
   for (const row of o.analysis.inclusive.slice(0, 25)) L.push(`| ${((100 * row.us) / o.analysis.busy).toFixed(1)} | ${fmt(perReq("outpost", row.us), 1)} | ${row.fn} | ${row.where} |`);
   const outDir = args.out ?? join(here, "results");

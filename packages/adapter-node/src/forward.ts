@@ -1,11 +1,11 @@
-import { EventEmitter } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
-import { type Answer, type ErrorCode, type ForwardOutcome, type ForwardPlan, SCRUB_BUFFER_BYTES, type Scrubber } from "@outpost/core";
+import { type Answer, type ErrorCode, type ForwardOutcome, type ForwardPlan, SCRUB_BUFFER_BYTES, type Scrubber, type SealedAnswer } from "@outpost/core";
+import { errors } from "undici";
 import { BodyLimit } from "./body-limit.js";
 import { hasBody } from "./request-info.js";
 import { sendAnswer } from "./send-answer.js";
-import { isTimeout, type UpstreamClient } from "./upstream-client.js";
+import { isTimeout, type UpstreamClient, type UpstreamHandler } from "./upstream-client.js";
 
 /** RFC 9110 §6.4.1: these answers never carry content, whatever the upstream claims. */
 function isBodyless(method: string, status: number): boolean {
@@ -22,12 +22,6 @@ function isStreamed(headers: readonly string[]): boolean {
   return true;
 }
 
-/** undici's body emits RequestAbortedError when destroyed before its end: swallow it, we chose it. */
-function discard(body: Readable): void {
-  body.on("error", () => {});
-  body.destroy();
-}
-
 function declaredLength(headers: readonly string[]): number | undefined {
   for (let i = 0; i < headers.length; i += 2) {
     if ((headers[i] as string).toLowerCase() === "content-length") return Number(headers[i + 1]);
@@ -35,69 +29,10 @@ function declaredLength(headers: readonly string[]): number | undefined {
   return undefined;
 }
 
-/** What happens to each relayed chunk: scrubbing (credentials masked), then capture (cache, replay). */
-interface BodyHooks {
-  readonly scrubber: Scrubber | undefined;
-  readonly capture: ((chunk: Uint8Array) => void) | undefined;
-}
-
-/**
- * `pipe` with explicit teardown rather than `stream.pipeline`, which halves throughput on small
- * answers here (measured). An upstream that fails mid-body ends the agent's connection early and
- * nothing is appended (SEC-66); an agent that leaves stops the upstream transfer.
- */
-function relay(body: Readable, res: ServerResponse, headers: readonly string[], hooks: BodyHooks, done: (bytesOut: number, complete: boolean) => void): void {
-  const declared = declaredLength(headers);
-  let counted = 0;
-  body.on("error", () => res.destroy());
-  res.once("close", () => {
-    const complete = res.writableFinished;
-    if (!complete) discard(body);
-    done(complete ? (declared ?? counted) : counted, complete);
-  });
-  if (!hooks.scrubber && !hooks.capture) {
-    if (declared === undefined) body.on("data", (chunk: Buffer) => (counted += chunk.length));
-    body.pipe(res);
-    return;
-  }
-  const emit = (chunk: Uint8Array) => {
-    if (chunk.byteLength === 0) return true;
-    counted += chunk.byteLength;
-    hooks.capture?.(chunk);
-    return res.write(chunk);
-  };
-  body.on("data", (chunk: Buffer) => {
-    if (!emit(hooks.scrubber ? hooks.scrubber.push(chunk) : chunk)) body.pause();
-  });
-  res.on("drain", () => body.resume());
-  body.once("end", () => {
-    if (hooks.scrubber) emit(hooks.scrubber.flush());
-    res.end();
-  });
-}
-
-/**
- * Reads a small sized body whole (a scrubbed answer whose length must be re-measured); undefined
- * when the upstream fails mid-body or sends more than `limit`.
- */
-function collect(body: Readable, limit: number, done: (bytes: Uint8Array | undefined) => void): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let settled = false;
-  const settle = (bytes: Uint8Array | undefined) => {
-    if (settled) return;
-    settled = true;
-    done(bytes);
-  };
-  body.on("data", (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > limit) {
-      discard(body);
-      settle(undefined);
-    } else chunks.push(chunk);
-  });
-  body.once("error", () => settle(undefined));
-  body.once("end", () => settle(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+function latin1(raw: Buffer[]): string[] {
+  const out = new Array<string>(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = (raw[i] as Buffer).toString("latin1");
+  return out;
 }
 
 /** The request body to send: bytes core already read, the raw stream, or the stream under a limit. */
@@ -116,71 +51,190 @@ function requestBody(plan: ForwardPlan, req: IncomingMessage, headers: string[])
   return { body: req.pipe(limit), limit };
 }
 
+// Where an exchange stands. Waiting: no upstream headers yet. Collecting: reading a small
+// scrubbed body whole before answering (seal). Streaming: relaying chunk by chunk. Relayed: the
+// upstream is done, the answer may still be flushing. Answered: the proxy answered itself (or
+// sent a bodyless answer); whatever the upstream still sends is ignored.
+const WAITING = 0;
+const COLLECTING = 1;
+const STREAMING = 2;
+const RELAYED = 3;
+const ANSWERED = 4;
+
+/**
+ * One allowed request: agent → upstream → agent, streamed both ways. An object with methods
+ * rather than closures and streams per request: on small answers the plumbing, not the policy,
+ * is most of the proxy's cost (bench/results). An upstream that fails mid-body ends the agent's
+ * connection early and nothing is appended (SEC-66); an agent that leaves stops the upstream.
+ */
+class Exchange implements UpstreamHandler {
+  private phase = WAITING;
+  private upstreamSettled = false;
+  private cancelled = false;
+  private finished = false;
+  private abortUpstream: ((reason?: Error) => void) | undefined;
+  private resumeUpstream: (() => void) | undefined;
+  private readonly started = performance.now();
+  private status = 0;
+  private upstreamMs: number | undefined;
+  private declared: number | undefined;
+  private counted = 0;
+  private scrubber: Scrubber | undefined;
+  private capturing = false;
+  private seal: ((body: Uint8Array) => SealedAnswer) | undefined;
+  private chunks: Buffer[] = [];
+
+  constructor(
+    private readonly plan: ForwardPlan,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly limit: BodyLimit | undefined,
+  ) {
+    res.once("close", () => this.onAgentGone());
+  }
+
+  onConnect(abort: (reason?: Error) => void): void {
+    if (this.cancelled) abort(new errors.RequestAbortedError());
+    else this.abortUpstream = abort;
+  }
+
+  onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    const { plan, res } = this;
+    this.status = status;
+    this.upstreamMs = Math.round(performance.now() - this.started);
+    const decision = plan.respond(status, latin1(rawHeaders));
+    if (decision.kind === "answer") {
+      this.answerWith(decision.answer, decision.errorCode);
+      this.stopUpstream();
+      return false;
+    }
+    const bodyless = isBodyless(plan.method, status);
+    this.capturing = decision.capture;
+    if (decision.seal && !bodyless) {
+      this.seal = decision.seal;
+      this.phase = COLLECTING;
+      return true;
+    }
+    try {
+      res.writeHead(status, decision.headers);
+    } catch {
+      this.answerWith(plan.failure("PROXY_UPSTREAM_ERROR"), "PROXY_UPSTREAM_ERROR");
+      this.stopUpstream();
+      return false;
+    }
+    if (bodyless) {
+      this.phase = ANSWERED;
+      res.end();
+      return true;
+    }
+    if (isStreamed(decision.headers)) res.flushHeaders();
+    this.declared = declaredLength(decision.headers);
+    this.scrubber = decision.scrubber;
+    this.resumeUpstream = resume;
+    this.phase = STREAMING;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.phase === STREAMING) {
+      if (this.emit(this.scrubber ? this.scrubber.push(chunk) : chunk)) return true;
+      // Backpressure: the agent reads slower than the upstream sends; undici stops reading the
+      // upstream socket until the agent's buffer drains.
+      this.res.once("drain", () => this.resumeUpstream?.());
+      return false;
+    }
+    if (this.phase === COLLECTING) {
+      this.counted += chunk.length;
+      // More than the seal buffer holds (the upstream sent more than it declared): refuse.
+      if (this.counted > SCRUB_BUFFER_BYTES) this.stopUpstream();
+      else this.chunks.push(chunk);
+    }
+    return true;
+  }
+
+  onComplete(): void {
+    this.upstreamSettled = true;
+    if (this.phase === STREAMING) {
+      if (this.scrubber) this.emit(this.scrubber.flush());
+      this.phase = RELAYED;
+      this.res.end();
+    } else if (this.phase === COLLECTING) {
+      this.sendSealed();
+    }
+  }
+
+  onError(error: Error): void {
+    this.upstreamSettled = true;
+    const { phase, res } = this;
+    if (phase === WAITING) {
+      const code: ErrorCode = this.limit?.exceeded ? "PROXY_PAYLOAD_TOO_LARGE" : isTimeout(error) ? "PROXY_UPSTREAM_TIMEOUT" : "PROXY_UPSTREAM_ERROR";
+      this.phase = ANSWERED;
+      this.answerWith(this.plan.failure(code), code);
+    } else if (phase === COLLECTING) {
+      this.phase = ANSWERED;
+      if (res.destroyed) this.finish({ status: this.status, bytesOut: 0, complete: false });
+      else this.answerWith(this.plan.failure("PROXY_UPSTREAM_ERROR"), "PROXY_UPSTREAM_ERROR");
+    } else if (phase === STREAMING) {
+      // Headers are out: the only honest signal left is a connection that ends early (SEC-66).
+      res.destroy();
+    }
+  }
+
+  private sendSealed(): void {
+    const { plan, res } = this;
+    this.phase = ANSWERED;
+    if (res.destroyed) return this.finish({ status: this.status, bytesOut: 0, complete: false });
+    const chunks = this.chunks;
+    const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, this.counted);
+    const sealed = (this.seal as (body: Uint8Array) => SealedAnswer)(body);
+    try {
+      res.writeHead(this.status, sealed.headers);
+    } catch {
+      return this.answerWith(plan.failure("PROXY_UPSTREAM_ERROR"), "PROXY_UPSTREAM_ERROR");
+    }
+    if (this.capturing) plan.capture(sealed.body);
+    res.end(sealed.body);
+    this.finish({ status: this.status, bytesOut: sealed.body.byteLength });
+  }
+
+  private emit(chunk: Uint8Array): boolean {
+    if (chunk.byteLength === 0) return true;
+    this.counted += chunk.byteLength;
+    if (this.capturing) this.plan.capture(chunk);
+    return this.res.write(chunk);
+  }
+
+  private onAgentGone(): void {
+    if (!this.upstreamSettled) this.stopUpstream();
+    if (this.finished || this.phase === WAITING || this.phase === COLLECTING) return; // onError finishes those
+    const complete = this.res.writableFinished;
+    this.finish({ status: this.status, bytesOut: complete ? (this.declared ?? this.counted) : this.counted, complete });
+  }
+
+  private stopUpstream(): void {
+    if (this.upstreamSettled) return;
+    if (this.abortUpstream) this.abortUpstream(new errors.RequestAbortedError());
+    else this.cancelled = true;
+  }
+
+  private answerWith(answer: Answer, errorCode: ErrorCode): void {
+    this.phase = ANSWERED;
+    if (!this.res.destroyed) sendAnswer(this.req, this.res, answer);
+    this.finish({ status: answer.status, errorCode, bytesOut: 0 });
+  }
+
+  private finish(outcome: Omit<ForwardOutcome, "bytesIn" | "upstreamMs">): void {
+    if (this.finished) return;
+    this.finished = true;
+    const bytesIn = this.limit?.bytes ?? this.plan.contentLength ?? 0;
+    this.plan.finish({ ...outcome, bytesIn, upstreamMs: this.upstreamMs }).catch(() => {});
+  }
+}
+
 /** Moves the bytes of one allowed request: agent → upstream → agent, streamed both ways. */
 export function forward(plan: ForwardPlan, req: IncomingMessage, res: ServerResponse, client: UpstreamClient): void {
-  const abort = new EventEmitter();
-  const started = performance.now();
-  let finished = false;
-  const headers = [...plan.headers];
+  const headers = plan.headers.slice();
   const { body, limit } = requestBody(plan, req, headers);
-  const finish = (outcome: Omit<ForwardOutcome, "bytesIn">) => {
-    if (finished) return;
-    finished = true;
-    plan.finish({ ...outcome, bytesIn: limit?.bytes ?? plan.contentLength ?? 0 }).catch(() => {});
-  };
-  const answerWith = (answer: Answer, errorCode: ErrorCode, upstreamMs?: number) => {
-    if (!res.destroyed) sendAnswer(req, res, answer);
-    finish({ status: answer.status, errorCode, bytesOut: 0, upstreamMs });
-  };
-  res.once("close", () => {
-    if (!res.writableFinished) abort.emit("abort");
-  });
-
-  client
-    .request({ origin: plan.origin, path: plan.pathAndQuery, method: plan.method, headers, body, headersTimeoutMs: plan.timeoutMs, signal: abort })
-    .then(
-      (upstream) => {
-        const upstreamMs = Math.round(performance.now() - started);
-        const decision = plan.respond(upstream.status, upstream.headers);
-        if (decision.kind === "answer") {
-          discard(upstream.body);
-          return answerWith(decision.answer, decision.errorCode, upstreamMs);
-        }
-        const bodyless = isBodyless(plan.method, upstream.status);
-        if (decision.seal && !bodyless) {
-          const seal = decision.seal;
-          return collect(upstream.body, SCRUB_BUFFER_BYTES, (body) => {
-            if (body === undefined) return answerWith(plan.failure("PROXY_UPSTREAM_ERROR"), "PROXY_UPSTREAM_ERROR", upstreamMs);
-            if (res.destroyed) return finish({ status: upstream.status, bytesOut: 0, upstreamMs, complete: false });
-            const sealed = seal(body);
-            try {
-              res.writeHead(upstream.status, sealed.headers);
-            } catch {
-              return answerWith(plan.failure("PROXY_UPSTREAM_ERROR"), "PROXY_UPSTREAM_ERROR", upstreamMs);
-            }
-            if (decision.capture) plan.capture(sealed.body);
-            res.end(sealed.body);
-            finish({ status: upstream.status, bytesOut: sealed.body.byteLength, upstreamMs });
-          });
-        }
-        try {
-          res.writeHead(upstream.status, decision.headers);
-        } catch {
-          discard(upstream.body);
-          return answerWith(plan.failure("PROXY_UPSTREAM_ERROR"), "PROXY_UPSTREAM_ERROR", upstreamMs);
-        }
-        if (bodyless) {
-          upstream.body.resume();
-          res.end();
-          return finish({ status: upstream.status, bytesOut: 0, upstreamMs });
-        }
-        if (isStreamed(decision.headers)) res.flushHeaders();
-        const hooks = { scrubber: decision.scrubber, capture: decision.capture ? (chunk: Uint8Array) => plan.capture(chunk) : undefined };
-        relay(upstream.body, res, decision.headers, hooks, (bytesOut, complete) => finish({ status: upstream.status, bytesOut, upstreamMs, complete }));
-      },
-      (error: unknown) => {
-        const code: ErrorCode = limit?.exceeded ? "PROXY_PAYLOAD_TOO_LARGE" : isTimeout(error) ? "PROXY_UPSTREAM_TIMEOUT" : "PROXY_UPSTREAM_ERROR";
-        answerWith(plan.failure(code), code);
-      },
-    );
+  const exchange = new Exchange(plan, req, res, limit);
+  client.dispatch({ origin: plan.origin, path: plan.pathAndQuery, method: plan.method, headers, body, headersTimeoutMs: plan.timeoutMs }, exchange);
 }
