@@ -10,7 +10,7 @@ import { type DocsAssets, healthAnswer, type MetricsSource, managementPath, mana
 import { openApiDocument } from "./management/openapi.js";
 import { authorizeRoute, canonicalTarget } from "./pipeline/authorize.js";
 import type { Outcome } from "./pipeline/forward-plan.js";
-import { checkRequestShape, identifyHost, selectProvider } from "./pipeline/identify.js";
+import { checkRequestShape, createHostIdentifier, selectProvider } from "./pipeline/identify.js";
 import { createPskGuard } from "./pipeline/psk-guard.js";
 import { idempotencyKeyOf, proceed } from "./pipeline/proceed.js";
 import { scrubPatternSource } from "./pipeline/scrubbing.js";
@@ -79,6 +79,7 @@ export function createGateway(config: CompiledConfig, deps: GatewayDeps = {}): G
   const emit = createEmitter(deps.onEvent, logger);
   const providers = providerRuntimes(config, storage, clock, upstreamFetch, emit);
   const pskGuard = createPskGuard(storage, clock, config.pskFailures);
+  const identify = createHostIdentifier(config);
 
   const rt: GatewayRuntime = {
     config,
@@ -124,7 +125,7 @@ export function createGateway(config: CompiledConfig, deps: GatewayDeps = {}): G
     if (route === "metrics" && !deps.metrics) route = undefined;
     if (route === "healthz") return rt.answer(state, healthAnswer());
     if (route === "readyz") return rt.answer(state, await readinessAnswer(storage));
-    const { host, client } = identifyHost(info, config);
+    const { host, client } = identify(info);
     state.client = client;
     state.host = host.id;
     await pskGuard.check(info, host, client);

@@ -20,8 +20,16 @@ export function checkRequestShape(info: RequestInfo): void {
   }
 }
 
+export interface Identified {
+  readonly host: CompiledHost;
+  readonly client: string;
+}
+
+/** Peers remembered per configuration: enough for a fleet of agents, cleared rather than grown. */
+const MAX_REMEMBERED_PEERS = 1024;
+
 /** Step 2: who is calling, from the socket and trusted proxies only (invariant 5). */
-export function identifyHost(info: RequestInfo, config: CompiledConfig): { host: CompiledHost; client: string } {
+export function identifyHost(info: RequestInfo, config: CompiledConfig): Identified {
   const forwarded = config.hasTrustedProxies ? headerValues(info.headers, "x-forwarded-for") : undefined;
   const address = resolveClientAddress(info.peer, forwarded, config.trustedProxies);
   if (!address.ok) fail("PROXY_BAD_REQUEST", "malformed client address");
@@ -29,6 +37,26 @@ export function identifyHost(info: RequestInfo, config: CompiledConfig): { host:
   const host = config.hosts.lookup(address.ip);
   if (!host) fail("PROXY_HOST_DENIED", "this client is not allowed to use the proxy");
   return { host, client };
+}
+
+/**
+ * {@link identifyHost} for one configuration, remembering allowed socket peers. Without trusted
+ * proxies the answer is a function of the peer text alone (and an agent reuses its connections and
+ * its address), so parsing and the CIDR lookup run once per peer rather than once per request.
+ * Refusals are not remembered: they throw every time.
+ */
+export function createHostIdentifier(config: CompiledConfig): (info: RequestInfo) => Identified {
+  if (config.hasTrustedProxies) return (info) => identifyHost(info, config);
+  const known = new Map<string, Identified>();
+  return (info) => {
+    let identified = known.get(info.peer);
+    if (identified === undefined) {
+      identified = identifyHost(info, config);
+      if (known.size >= MAX_REMEMBERED_PEERS) known.clear();
+      known.set(info.peer, identified);
+    }
+    return identified;
+  };
 }
 
 export function grantedProviders(config: CompiledConfig, host: CompiledHost): string[] {

@@ -1,5 +1,5 @@
 import { concatBytes } from "../internal/bytes.js";
-import { type CompiledPatterns, createScrubber, SAME_LENGTH, scrubText } from "../scrub/scrubber.js";
+import { type CompiledPatterns, createScrubber, mayContainPattern, SAME_LENGTH, scrubText } from "../scrub/scrubber.js";
 import type { Scrubber } from "../scrub/scrubber.js";
 import { headerValues } from "./request-info.js";
 
@@ -33,6 +33,9 @@ const REDACTED_HEADER = "X-Proxy-Redacted";
  * value, so it separates them safely); returns how many replacements were made.
  */
 export function scrubHeaderValues(headers: string[], patterns: CompiledPatterns): number {
+  let suspect = false;
+  for (let i = 1; i < headers.length && !suspect; i += 2) suspect = mayContainPattern(headers[i] as string, patterns);
+  if (!suspect) return 0;
   const values: string[] = [];
   for (let i = 1; i < headers.length; i += 2) values.push(headers[i] as string);
   const result = scrubText(values.join("\u0000"), patterns);

@@ -15,6 +15,21 @@ function dropHeader(headers: string[], lowerName: string): string[] {
   return headers;
 }
 
+// What the WHATWG URL parser provably copies unchanged into a special-scheme URL: path segments
+// without `%` (it reads `%2e` as a dot), `\\`, `?`, `#` or anything it percent-encodes, none of
+// them empty, `.` or `..`; a query without `#`, `'` or anything it percent-encodes.
+const PLAIN_PATH = /^\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]+\/)*[A-Za-z0-9\-._~!$&'()*+,;=:@]*$/;
+const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
+const PLAIN_QUERY = /^[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*$/;
+
+/**
+ * Whether `new URL(path + "?" + query, origin)` would serialise to exactly these characters:
+ * a shortcut past the parser for everyday targets; anything else takes the parser's word.
+ */
+export function isPlainTarget(path: string, query: string): boolean {
+  return PLAIN_PATH.test(path) && !DOT_SEGMENT.test(path) && (query === "" || PLAIN_QUERY.test(query));
+}
+
 /**
  * Step 14: the upstream target is built with the URL API and then checked, never trusted: its
  * origin must be the provider's and its path must be exactly `base_url`'s path + the canonical
@@ -24,6 +39,7 @@ export function upstreamTarget(provider: CompiledProvider, path: string, query: 
   const fullQuery = injectQuery(query, auth.query);
   const expectedPath = provider.basePath + path;
   const pathAndQuery = expectedPath + (fullQuery ? `?${fullQuery}` : "");
+  if (isPlainTarget(expectedPath, fullQuery)) return { origin: provider.origin, pathAndQuery };
   // The URL API re-serialises what it parses: if it changes anything, what we decided on is not
   // what would be sent, so refuse rather than forward something else.
   const url = new URL(pathAndQuery, provider.origin);
