@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
-import { type Answer, type ErrorCode, type ForwardOutcome, type ForwardPlan, SCRUB_BUFFER_BYTES, type Scrubber, type SealedAnswer } from "@outpost/core";
+import { type Answer, type ErrorCode, type ForwardPlan, SCRUB_BUFFER_BYTES, type Scrubber, type SealedAnswer } from "@outpost/core";
 import { errors } from "undici";
 import { BodyLimit } from "./body-limit.js";
 import { hasBody } from "./request-info.js";
@@ -223,11 +223,12 @@ class Exchange implements UpstreamHandler {
     this.finish({ status: answer.status, errorCode, bytesOut: 0 });
   }
 
-  private finish(outcome: Omit<ForwardOutcome, "bytesIn" | "upstreamMs">): void {
+  private finish(outcome: { status: number; bytesOut: number; errorCode?: ErrorCode; complete?: boolean }): void {
     if (this.finished) return;
     this.finished = true;
     const bytesIn = this.limit?.bytes ?? this.plan.contentLength ?? 0;
-    this.plan.finish({ ...outcome, bytesIn, upstreamMs: this.upstreamMs }).catch(() => {});
+    const { status, bytesOut, errorCode, complete } = outcome;
+    this.plan.finish({ status, errorCode, bytesIn, bytesOut, upstreamMs: this.upstreamMs, complete }).catch(() => {});
   }
 }
 

@@ -1,5 +1,6 @@
 import type { GatewayEvent, GatewayObserver, MetricsSource } from "@outpost/core";
 import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
+import { HotCounter, HotHistogram } from "./metric-series.js";
 
 export interface OutpostMetricsOptions {
   /** Also export Node's process metrics (CPU, memory, event-loop lag, GC). @default false */
@@ -31,25 +32,26 @@ const label = (value: string | undefined) => value ?? "";
 function instruments(registry: Registry) {
   const registers = [registry];
   return {
-    requests: new Counter({
+    // Observed on every request: the cheaper series of metric-series.ts.
+    requests: new HotCounter({
       name: "outpost_requests_total",
       help: "Requests answered, by provider, host, status class and proxy error code",
-      labelNames: ["provider", "host", "status_class", "code"] as const,
-      registers,
+      labelNames: ["provider", "host", "status_class", "code"],
+      registry,
     }),
-    duration: new Histogram({
+    duration: new HotHistogram({
       name: "outpost_request_duration_seconds",
       help: "Time from request to the end of the answer",
-      labelNames: ["provider", "status_class"] as const,
+      labelNames: ["provider", "status_class"],
       buckets: DURATION_BUCKETS,
-      registers,
+      registry,
     }),
-    upstream: new Histogram({
+    upstream: new HotHistogram({
       name: "outpost_upstream_duration_seconds",
       help: "Time until the upstream's response headers",
-      labelNames: ["provider"] as const,
+      labelNames: ["provider"],
       buckets: DURATION_BUCKETS,
-      registers,
+      registry,
     }),
     waits: new Histogram({
       name: "outpost_rate_limit_wait_seconds",
@@ -70,7 +72,7 @@ function instruments(registry: Registry) {
       labelNames: ["provider", "kind"] as const,
       registers,
     }),
-    misses: new Counter({ name: "outpost_cache_misses_total", help: "Cacheable requests not found in the response cache", labelNames: ["provider"] as const, registers }),
+    misses: new HotCounter({ name: "outpost_cache_misses_total", help: "Cacheable requests not found in the response cache", labelNames: ["provider"], registry }),
     mints: new Counter({
       name: "outpost_token_mints_total",
       help: "Token endpoint calls by auth modules (oauth2 client credentials and plugins)",
@@ -96,10 +98,10 @@ export function createOutpostMetrics(options: OutpostMetricsOptions = {}): Outpo
     switch (event.type) {
       case "request": {
         const provider = label(event.provider);
-        m.requests.inc({ provider, host: label(event.host), status_class: event.statusClass, code: label(event.errorCode) });
-        m.duration.observe({ provider, status_class: event.statusClass }, event.durationMs / 1000);
-        if (event.upstreamMs !== undefined) m.upstream.observe({ provider }, event.upstreamMs / 1000);
-        if (event.cache === "MISS") m.misses.inc({ provider });
+        m.requests.inc([provider, label(event.host), event.statusClass, label(event.errorCode)]);
+        m.duration.observe([provider, event.statusClass], event.durationMs / 1000);
+        if (event.upstreamMs !== undefined) m.upstream.observe([provider], event.upstreamMs / 1000);
+        if (event.cache === "MISS") m.misses.inc([provider]);
         return;
       }
       case "rate_limit_wait":

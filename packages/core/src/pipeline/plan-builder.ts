@@ -37,6 +37,8 @@ function isCompressed(headers: readonly string[]): boolean {
   return headerValues(headers, "content-encoding").some((value) => value.trim().toLowerCase() !== "identity" && value.trim() !== "");
 }
 
+const FINISHED = Promise.resolve();
+
 /** Bounded copy of a relayed body, for the cache and idempotent replays (invariant 8). */
 function createCapture(limit: number) {
   const chunks: Uint8Array[] = [];
@@ -62,7 +64,7 @@ export function buildPlan(rt: GatewayRuntime, req: AuthorisedRequest, parts: Pla
   const forwarding = provider.config.forwarding;
   const maxCached = parts.cacheKey === undefined ? 0 : forwarding.max_cache_entry_bytes;
   const maxReplayed = parts.claim === undefined ? 0 : forwarding.max_idempotency_entry_bytes;
-  const capture = createCapture(Math.max(maxCached, maxReplayed));
+  const capture = maxCached > 0 || maxReplayed > 0 ? createCapture(Math.max(maxCached, maxReplayed)) : undefined;
   let upstreamStatus = 0;
   let upstreamHeaders: readonly string[] = [];
   let replaced = false;
@@ -107,7 +109,7 @@ export function buildPlan(rt: GatewayRuntime, req: AuthorisedRequest, parts: Pla
 
   const store = async (outcome: ForwardOutcome) => {
     const complete = outcome.complete !== false && outcome.errorCode === undefined && !replaced;
-    const body = complete ? capture.bytes() : undefined;
+    const body = complete ? capture?.bytes() : undefined;
     if (parts.claim) {
       if (body && body.byteLength <= maxReplayed && upstreamStatus < 500) await completeIdempotency(rt.storage, parts.claim, encodeStoredResponse(upstreamStatus, storedHeaders, body));
       // Too large to replay, failed, or 5xx: free the key so a retry reaches the upstream, which
@@ -134,15 +136,13 @@ export function buildPlan(rt: GatewayRuntime, req: AuthorisedRequest, parts: Pla
     timeoutMs: forwarding.timeout_ms,
     maxBodyBytes: forwarding.max_body_bytes,
     respond,
-    capture: (chunk) => capture.push(chunk),
+    capture: (chunk) => capture?.push(chunk),
     failure: (code) => errorAnswer(new GatewayError(code, FAILURE_MESSAGES[code] ?? "upstream request failed"), rt.proxyHeaders(state)),
-    finish: async (outcome) => {
+    finish: (outcome) => {
       rt.log(state, outcome.status, outcome.errorCode ?? (replaced ? "PROXY_UPSTREAM_RATE_LIMITED" : undefined), outcome);
-      try {
-        await store(outcome);
-      } catch {
-        rt.logger.warn(`storage write failed after request ${state.requestId}`);
-      }
+      // Nothing to keep or release (no cache entry, no idempotency claim): no storage round trip.
+      if (!parts.claim && parts.cacheKey === undefined) return FINISHED;
+      return store(outcome).catch(() => rt.logger.warn(`storage write failed after request ${state.requestId}`));
     },
   };
 }

@@ -8,9 +8,30 @@ import { deciding } from "./storage-guard.js";
 
 /** DESIGN §2.1: a category's own windows, else `default`, else unlimited. */
 export function windowsFor(provider: CompiledProvider, category: string): readonly TokenWindow[] {
-  const limits = provider.config.forwarding.rate_limits;
-  const windows = limits[category] ?? limits.default ?? [];
-  return windows.map((w) => ({ capacity: w.capacity, windowMs: w.window_ms }));
+  return limitOf(provider, category).windows;
+}
+
+interface CategoryLimit {
+  readonly windows: readonly TokenWindow[];
+  readonly key: string;
+  readonly gate: string;
+}
+
+/** Per compiled provider (a reload compiles new ones): windows and keys are built once per category. */
+const limits = new WeakMap<CompiledProvider, Map<string, CategoryLimit>>();
+
+function limitOf(provider: CompiledProvider, category: string): CategoryLimit {
+  let byCategory = limits.get(provider);
+  if (!byCategory) limits.set(provider, (byCategory = new Map()));
+  let limit = byCategory.get(category);
+  if (!limit) {
+    const configured = provider.config.forwarding.rate_limits;
+    const windows = (configured[category] ?? configured.default ?? []).map((w) => ({ capacity: w.capacity, windowMs: w.window_ms }));
+    limit = { windows, key: storageKeys.rateLimit(provider.name, category), gate: storageKeys.cooldown(provider.name, category) };
+    // Categories come from the provider's own rules, so this map is bounded by configuration.
+    byCategory.set(category, limit);
+  }
+  return limit;
 }
 
 /**
@@ -34,10 +55,8 @@ function queueFull(category: string, retryAfterMs: number): GatewayError {
  * limits it is one storage operation (one round trip on Redis); without, the cooldown read alone.
  */
 export async function admit(storage: Storage, clock: Clock, provider: CompiledProvider, category: string): Promise<void> {
-  const windows = windowsFor(provider, category);
+  const { windows, key, gate } = limitOf(provider, category);
   if (windows.length === 0) return checkCooldown(storage, clock, provider.name, category);
-  const key = storageKeys.rateLimit(provider.name, category);
-  const gate = storageKeys.cooldown(provider.name, category);
   const deadline = clock.now() + provider.config.forwarding.queue_timeout_ms;
   for (;;) {
     const now = clock.now();

@@ -1,0 +1,101 @@
+import type { Metric, Registry } from "prom-client";
+
+/**
+ * Counters and histograms observed on every request, exposed through prom-client's registry.
+ * prom-client validates, sorts and hashes the label object on each observation (~1.5 µs per
+ * request for our two hot instruments, measured with the bench); here a series is found by its
+ * label values joined in label-name order (labels come from configuration and fixed codes, see
+ * metrics.ts), and the exposition work happens at scrape time.
+ */
+interface Series {
+  readonly labels: Record<string, string>;
+  /** Histograms: per-bucket (not cumulative) counts; the last slot is above every bound. */
+  readonly counts: number[];
+  sum: number;
+  count: number;
+}
+
+abstract class HotMetric {
+  readonly aggregator = "sum" as const;
+  readonly collect = undefined;
+  protected series = new Map<string, Series>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly labelNames: readonly string[],
+    private readonly slots: number,
+    registry: Registry,
+  ) {
+    registry.registerMetric(this as unknown as Metric<string>);
+  }
+
+  protected seriesOf(values: readonly string[]): Series {
+    const key = values.length === 1 ? (values[0] as string) : values.join("\u0000");
+    let found = this.series.get(key);
+    if (found === undefined) {
+      const labels: Record<string, string> = {};
+      for (let i = 0; i < this.labelNames.length; i++) labels[this.labelNames[i] as string] = values[i] as string;
+      found = { labels, counts: new Array<number>(this.slots).fill(0), sum: 0, count: 0 };
+      this.series.set(key, found);
+    }
+    return found;
+  }
+
+  reset(): void {
+    this.series = new Map();
+  }
+}
+
+export class HotCounter extends HotMetric {
+  readonly type = "counter" as const;
+
+  constructor(options: { name: string; help: string; labelNames: readonly string[]; registry: Registry }) {
+    super(options.name, options.help, options.labelNames, 0, options.registry);
+  }
+
+  /** Label values in `labelNames` order. */
+  inc(values: readonly string[]): void {
+    this.seriesOf(values).count += 1;
+  }
+
+  async get() {
+    const values = [...this.series.values()].map((s) => ({ labels: s.labels, value: s.count }));
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+}
+
+export class HotHistogram extends HotMetric {
+  readonly type = "histogram" as const;
+  private readonly bounds: readonly number[];
+
+  constructor(options: { name: string; help: string; labelNames: readonly string[]; buckets: readonly number[]; registry: Registry }) {
+    super(options.name, options.help, options.labelNames, options.buckets.length + 1, options.registry);
+    this.bounds = options.buckets;
+  }
+
+  /** Label values in `labelNames` order. */
+  observe(values: readonly string[], value: number): void {
+    const series = this.seriesOf(values);
+    let slot = 0;
+    while (slot < this.bounds.length && value > (this.bounds[slot] as number)) slot++;
+    (series.counts[slot] as number)++;
+    series.sum += value;
+    series.count += 1;
+  }
+
+  async get() {
+    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
+    for (const s of this.series.values()) {
+      let cumulative = 0;
+      for (let i = 0; i < this.bounds.length; i++) {
+        cumulative += s.counts[i] as number;
+        values.push({ labels: { le: this.bounds[i] as number, ...s.labels }, value: cumulative, metricName: `${this.name}_bucket` });
+      }
+      values.push({ labels: { le: "+Inf", ...s.labels }, value: s.count, metricName: `${this.name}_bucket` });
+      values.push({ labels: s.labels, value: s.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: s.labels, value: s.count, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+}
