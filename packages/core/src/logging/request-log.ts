@@ -33,17 +33,20 @@ export function queryKeys(rawQuery: string): string[] {
   });
 }
 
-// Formatting a Date costs about a microsecond; requests ending in the same millisecond (most of
-// them, under load) share the text.
-let lastTimeMs = Number.NaN;
-let lastTimeText = "";
+// Formatting a Date costs about a microsecond: the text up to the seconds is formatted once per
+// second and the milliseconds appended ("2026-11-29T03:40:57" + ".123Z", RFC 3339 as toISOString).
+let secondStart = Number.NaN;
+let secondText = "";
 
-function isoTime(ms: number): string {
-  if (ms !== lastTimeMs) {
-    lastTimeText = new Date(ms).toISOString();
-    lastTimeMs = ms;
+export function isoTime(time: number): string {
+  const ms = Math.floor(time);
+  const second = ms - (((ms % 1000) + 1000) % 1000);
+  if (second !== secondStart) {
+    secondText = new Date(second).toISOString().slice(0, 19);
+    secondStart = second;
   }
-  return lastTimeText;
+  const millis = ms - second;
+  return `${secondText}.${millis < 10 ? "00" : millis < 100 ? "0" : ""}${millis}Z`;
 }
 
 export function requestLogRecord(state: RequestLogState, end: RequestLogEnd): Record<string, unknown> {

@@ -68,7 +68,10 @@ export function connectionNominated(headers: readonly string[]): ReadonlySet<str
     // Only a 10-character name can be "connection": the length check spares lower-casing the
     // others (field names are ASCII tokens, RFC 9110 §5.1, so lower-casing keeps their length).
     if (field.length !== 10 || field.toLowerCase() !== "connection") continue;
-    for (const token of (headers[i + 1] as string).split(",")) {
+    const value = headers[i + 1] as string;
+    // The everyday values nominate nothing that is not hop-by-hop already.
+    if (value === "keep-alive" || value === "close" || value === "Keep-Alive") continue;
+    for (const token of value.split(",")) {
       const name = token.trim().toLowerCase();
       if (name) (names ??= new Set()).add(name);
     }

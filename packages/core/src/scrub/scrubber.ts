@@ -69,8 +69,11 @@ const compiled = (patterns: PatternInput): CompiledPatterns =>
  * A scrubber for one response body. Pass a {@link CompiledPatterns} (from {@link compilePatterns})
  * to share the automaton between responses; a string array is compiled on every call.
  */
+const DEFAULT_REPLACEMENT_BYTES = encoder.encode(DEFAULT_REPLACEMENT);
+
 export function createScrubber(patterns: PatternInput, replacement: string | typeof SAME_LENGTH = DEFAULT_REPLACEMENT): Scrubber {
-  return new StreamScrubber(compiled(patterns), replacement === SAME_LENGTH ? undefined : encoder.encode(replacement));
+  const bytes = replacement === SAME_LENGTH ? undefined : replacement === DEFAULT_REPLACEMENT ? DEFAULT_REPLACEMENT_BYTES : encoder.encode(replacement);
+  return new StreamScrubber(compiled(patterns), bytes);
 }
 
 /**
