@@ -108,15 +108,13 @@ export function createGateway(config: CompiledConfig, deps: GatewayDeps = {}): G
     },
   };
 
-  const guarded = async (state: RequestLogState, step: () => Promise<Outcome>): Promise<Outcome> => {
-    try {
-      return await step();
-    } catch (thrown) {
+  // `step` is an async function, so every failure arrives as a rejection.
+  const guarded = (state: RequestLogState, step: () => Promise<Outcome>): Promise<Outcome> =>
+    step().catch((thrown: unknown) => {
       const error = toGatewayError(thrown);
       if (error.code === "PROXY_INTERNAL_ERROR") logger.warn(`internal error on request ${state.requestId}`);
       return rt.answer(state, errorAnswer(error), error.code);
-    }
-  };
+    });
 
   /** Steps 1–9 (DESIGN §3), then the body when core must see it, then steps 10–14. */
   async function decide(info: RequestInfo, state: RequestLogState): Promise<Outcome> {

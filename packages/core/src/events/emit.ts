@@ -68,21 +68,3 @@ export function tokenMintFetch(fetch: FetchLike, clock: Clock, emit: Emit, provi
     }
   };
 }
-
-/**
- * A clock for step 12 that notices waiting: `admit` sleeps only while it waits for tokens, so its
- * first sleep marks the start of a wait (`waitedSince`, undefined when it never waited).
- */
-export function waitObservingClock(clock: Clock): { clock: Clock; waitedSince(): number | undefined } {
-  let since: number | undefined;
-  return {
-    clock: {
-      now: () => clock.now(),
-      sleep: (ms) => {
-        since ??= clock.now();
-        return clock.sleep(ms);
-      },
-    },
-    waitedSince: () => since,
-  };
-}

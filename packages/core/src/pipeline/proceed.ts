@@ -1,5 +1,4 @@
 import { GatewayError } from "../errors/gateway-error.js";
-import { waitObservingClock } from "../events/emit.js";
 import { SAFE_METHODS } from "../policy/route-policy.js";
 import type { Outcome } from "./forward-plan.js";
 import { claimIdempotencyKey, fingerprint, type IdempotencyClaim, releaseIdempotency } from "./idempotency.js";
@@ -75,22 +74,15 @@ export async function proceed(rt: GatewayRuntime, req: AuthorisedRequest, body: 
 }
 
 /** Step 12, reporting a wait for tokens (admitted or refused) when events are observed. */
-async function admitObserved(rt: GatewayRuntime, req: AuthorisedRequest): Promise<void> {
+function admitObserved(rt: GatewayRuntime, req: AuthorisedRequest): Promise<void> {
   const { provider } = req.runtime;
   const { category } = req.route;
-  if (!rt.emit) return admit(rt.storage, rt.clock, provider, category);
-  const watch = waitObservingClock(rt.clock);
-  let admitted = false;
-  try {
-    await admit(rt.storage, watch.clock, provider, category);
-    admitted = true;
-  } finally {
-    const since = watch.waitedSince();
-    if (since !== undefined) {
-      const time = rt.clock.now();
-      rt.emit({ type: "rate_limit_wait", time, requestId: req.state.requestId, provider: provider.name, category, waitedMs: time - since, admitted });
-    }
-  }
+  const emit = rt.emit;
+  if (!emit) return admit(rt.storage, rt.clock, provider, category);
+  return admit(rt.storage, rt.clock, provider, category, (since, admitted) => {
+    const time = rt.clock.now();
+    emit({ type: "rate_limit_wait", time, requestId: req.state.requestId, provider: provider.name, category, waitedMs: time - since, admitted });
+  });
 }
 
 /** `rt.answer` adds the rest of the proxy's headers. */

@@ -53,24 +53,43 @@ function queueFull(category: string, retryAfterMs: number): GatewayError {
  * Step 12: refuses during an upstream cooldown, then takes one token from every window of the
  * category at once, waiting up to `queue_timeout_ms` for them; then 429 with `Retry-After`. With
  * limits it is one storage operation (one round trip on Redis); without, the cooldown read alone.
+ * `onWaited` hears about requests that waited (admitted or not), when the wait ends.
  */
-export async function admit(storage: Storage, clock: Clock, provider: CompiledProvider, category: string): Promise<void> {
+export async function admit(
+  storage: Storage,
+  clock: Clock,
+  provider: CompiledProvider,
+  category: string,
+  onWaited?: (waitedSince: number, admitted: boolean) => void,
+): Promise<void> {
   const { windows, key, gate } = limitOf(provider, category);
   if (windows.length === 0) return checkCooldown(storage, clock, provider.name, category);
   const deadline = clock.now() + provider.config.forwarding.queue_timeout_ms;
-  for (;;) {
-    const now = clock.now();
-    const result = await deciding(() => storage.takeTokens(key, windows, now, 1, gate));
-    if (result.ok) return;
-    if (result.gated) throw upstreamRateLimited(result.retryAfterMs, category);
-    if (now + result.retryAfterMs > deadline) {
-      const seconds = retryAfterSeconds(result.retryAfterMs);
-      throw new GatewayError("PROXY_RATE_LIMITED", "rate limit reached for this provider and category", {
-        metadata: { retry_after: seconds, category },
-        headers: { "Retry-After": String(seconds) },
+  let waitedSince: number | undefined;
+  try {
+    for (;;) {
+      const now = clock.now();
+      const result = await deciding(() => storage.takeTokens(key, windows, now, 1, gate));
+      if (result.ok) {
+        if (waitedSince !== undefined) onWaited?.(waitedSince, true);
+        return;
+      }
+      if (result.gated) throw upstreamRateLimited(result.retryAfterMs, category);
+      if (now + result.retryAfterMs > deadline) {
+        const seconds = retryAfterSeconds(result.retryAfterMs);
+        throw new GatewayError("PROXY_RATE_LIMITED", "rate limit reached for this provider and category", {
+          metadata: { retry_after: seconds, category },
+          headers: { "Retry-After": String(seconds) },
+        });
+      }
+      await queued(provider, category, result.retryAfterMs, () => {
+        waitedSince ??= clock.now();
+        return clock.sleep(result.retryAfterMs);
       });
     }
-    await queued(provider, category, result.retryAfterMs, () => clock.sleep(result.retryAfterMs));
+  } catch (error) {
+    if (waitedSince !== undefined) onWaited?.(waitedSince, false);
+    throw error;
   }
 }
 
