@@ -8,16 +8,22 @@ import { secretForms } from "../scrub/secret-forms.js";
  * when) the module's secret values change.
  */
 export function scrubPatternSource(auth: AuthModule): () => CompiledPatterns | undefined {
-  let lastKey = "";
+  let last: readonly string[] = [];
   let compiled: CompiledPatterns | undefined;
   return () => {
     const secrets = auth.secretValues();
-    const key = secrets.join("\u0000");
-    if (key !== lastKey) {
-      lastKey = key;
-      const forms = secrets.flatMap((secret) => secretForms(secret));
+    // Compared value by value against a copy: a plugin may change its array in place.
+    if (!sameValues(secrets, last)) {
+      last = secrets.slice();
+      const forms = last.flatMap((secret) => secretForms(secret));
       compiled = forms.length > 0 ? compilePatterns(forms) : undefined;
     }
     return compiled;
   };
+}
+
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
