@@ -7,6 +7,8 @@
 //   node bench/run.mjs --smoke        a few hundred requests per scenario, 1 repetition, no
 //                                     thresholds; exits 1 only when something is broken (a target
 //                                     does not start, answers wrongly, or any request errors)
+//   node bench/run.mjs --only floor   small GET part by part: the server alone, core alone, the
+//                                     data path alone (bench/floor-server.mjs); not in the full run
 //   node bench/run.mjs --profile [--only small|large|echo|redis|rules]
 //                                     one scenario, the reference proxy and Outpost each under
 //                                     --cpu-prof; prints self time by origin and the top functions
@@ -424,6 +426,7 @@ async function measureSse(target, streams, parallel) {
 
 const OUTPOST = "bench/outpost-server.mjs";
 const REFERENCE = "bench/reference-proxy.mjs";
+const FLOOR = "bench/floor-server.mjs";
 
 const T = {
   direct: { key: "direct", label: "upstream direct (no proxy)", direct: true, agentAuth: `Bearer ${TOKEN}` },
@@ -434,6 +437,10 @@ const T = {
   outpostRedis: { key: "outpost-redis", label: "Outpost, Redis storage", provider: PROVIDER, argv: (up, redis) => [OUTPOST, "--upstream", up, "--storage", "redis", "--redis-url", redis] },
   rules1: { key: "outpost-1-rule", label: "Outpost, 1 allow rule", provider: PROVIDER, argv: (up) => [OUTPOST, "--upstream", up, "--rules", "1"] },
   rules1000: { key: "outpost-1000-rules", label: "Outpost, 1,000 allow rules", provider: PROVIDER, argv: (up) => [OUTPOST, "--upstream", up, "--rules", "1000"] },
+  referenceDispatch: { key: "reference-dispatch", label: "reference proxy on undici dispatch()", argv: (up) => [REFERENCE, "--upstream", up, "--api", "dispatch"] },
+  floorConstant: { key: "floor-constant", label: "node:http answering a constant (no upstream)", argv: (up) => [FLOOR, "--upstream", up, "--variant", "constant"] },
+  floorDecide: { key: "floor-decide", label: "core's work for the request, constant upstream answer (no upstream)", provider: PROVIDER, argv: (up) => [FLOOR, "--upstream", up, "--variant", "decide"] },
+  floorGlue: { key: "floor-glue", label: "Outpost's Node data path with a trivial plan (no core)", provider: PROVIDER, argv: (up) => [FLOOR, "--upstream", up, "--variant", "glue"] },
 };
 
 const SCENARIOS = [
@@ -443,6 +450,15 @@ const SCENARIOS = [
   { key: "redis", title: "Small GET, Redis storage + rate limit", shape: { method: "GET", path: "/small" }, targets: [T.reference, T.outpostRedis], redis: true },
   { key: "rules", title: "Small GET, 1 vs 1,000 allow rules", shape: { method: "GET", path: "/small" }, targets: [T.reference, T.rules1, T.rules1000] },
   { key: "sse", title: "SSE, 20 events 50 ms apart", sse: true, targets: [T.reference, T.outpost, T.direct] },
+  // Where the small-GET time goes, part by part (bench/floor-server.mjs). Runs when named in
+  // --only (and in the smoke run, so it cannot rot), not in the default run.
+  {
+    key: "floor",
+    title: "Small GET, part by part",
+    optIn: true,
+    shape: { method: "GET", path: "/small" },
+    targets: [T.reference, T.referenceDispatch, T.floorConstant, T.floorDecide, T.floorGlue, T.outpost],
+  },
 ];
 
 async function startTarget(t, ctx) {
@@ -785,7 +801,7 @@ async function main() {
   try {
     if (args.profile) return await profileMode(driver, upstream);
     const only = args.only ? new Set(args.only.split(",")) : undefined;
-    const scenarios = SCENARIOS.filter((s) => !only || only.has(s.key));
+    const scenarios = SCENARIOS.filter((s) => (only ? only.has(s.key) : SMOKE || !s.optIn));
     const redis = scenarios.some((s) => s.redis) ? await findRedis() : undefined;
     const ctx = { upstream, redis, driver, redisPerRequest: undefined };
     log(`bench: driver ${driver}, ${REPS} rep(s) × ${SMOKE ? `${SMOKE_REQUESTS} requests` : `${DURATION_S} s`}, ${CONNECTIONS} connections, ${PIN ? "proxy on core 0, the rest on core 1" : "no CPU pinning"}`);
