@@ -4,8 +4,9 @@ import type { Metric, Registry } from "prom-client";
  * Counters and histograms observed on every request, exposed through prom-client's registry.
  * prom-client validates, sorts and hashes the label object on each observation (~1.5 µs per
  * request for our two hot instruments, measured with the bench); here a series is found by its
- * label values joined in label-name order (labels come from configuration and fixed codes, see
- * metrics.ts), and the exposition work happens at scrape time.
+ * label values in label-name order, one map level per label (labels come from configuration and
+ * fixed codes, see metrics.ts, so the levels stay small), and the exposition work happens at
+ * scrape time.
  */
 interface Series {
   readonly labels: Record<string, string>;
@@ -15,10 +16,14 @@ interface Series {
   count: number;
 }
 
+/** Series found by walking one map level per label value: no key string is built per observation. */
+type Level = Map<string, Level | Series>;
+
 abstract class HotMetric {
   readonly aggregator = "sum" as const;
   readonly collect = undefined;
-  protected series = new Map<string, Series>();
+  protected all: Series[] = [];
+  private index: Level = new Map();
 
   constructor(
     readonly name: string,
@@ -31,19 +36,27 @@ abstract class HotMetric {
   }
 
   protected seriesOf(values: readonly string[]): Series {
-    const key = values.length === 1 ? (values[0] as string) : values.join("\u0000");
-    let found = this.series.get(key);
+    let level = this.index;
+    const last = values.length - 1;
+    for (let i = 0; i < last; i++) {
+      let next = level.get(values[i] as string) as Level | undefined;
+      if (next === undefined) level.set(values[i] as string, (next = new Map()));
+      level = next;
+    }
+    let found = level.get(values[last] as string) as Series | undefined;
     if (found === undefined) {
       const labels: Record<string, string> = {};
       for (let i = 0; i < this.labelNames.length; i++) labels[this.labelNames[i] as string] = values[i] as string;
       found = { labels, counts: new Array<number>(this.slots).fill(0), sum: 0, count: 0 };
-      this.series.set(key, found);
+      level.set(values[last] as string, found);
+      this.all.push(found);
     }
     return found;
   }
 
   reset(): void {
-    this.series = new Map();
+    this.all = [];
+    this.index = new Map();
   }
 }
 
@@ -60,7 +73,7 @@ export class HotCounter extends HotMetric {
   }
 
   async get() {
-    const values = [...this.series.values()].map((s) => ({ labels: s.labels, value: s.count }));
+    const values = this.all.map((s) => ({ labels: s.labels, value: s.count }));
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
 }
@@ -86,7 +99,7 @@ export class HotHistogram extends HotMetric {
 
   async get() {
     const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
-    for (const s of this.series.values()) {
+    for (const s of this.all) {
       let cumulative = 0;
       for (let i = 0; i < this.bounds.length; i++) {
         cumulative += s.counts[i] as number;
