@@ -7,10 +7,16 @@ import { hasBody } from "./request-info.js";
 import { sendAnswer } from "./send-answer.js";
 import { isTimeout, type UpstreamClient, type UpstreamHandler } from "./upstream-client.js";
 
-/** RFC 9110 §6.4.1: these answers never carry content, whatever the upstream claims. */
+/** RFC 9110 §6.4.1: these final answers never carry content, whatever the upstream claims. */
 function isBodyless(method: string, status: number): boolean {
-  return method === "HEAD" || status === 204 || status === 304 || (status >= 100 && status < 200);
+  return method === "HEAD" || status === 204 || status === 304;
 }
+
+/**
+ * Logged for an agent that left before any answer was sent (nginx's "client closed request"):
+ * no HTTP status went out, and it is neither the upstream's failure nor the proxy's.
+ */
+const AGENT_GONE = 499;
 
 /** Node holds streamed headers until the first body chunk; SSE and unsized bodies must not wait for it. */
 function isStreamed(headers: readonly string[]): boolean {
@@ -106,6 +112,8 @@ class Exchange implements UpstreamHandler {
   }
 
   onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    // RFC 9110 §15.2: undici reports interim answers (102, 103) too; the final one follows.
+    if (status < 200) return true;
     const { plan, res } = this;
     this.status = status;
     this.upstreamMs = Math.round(performance.now() - this.started);
@@ -132,6 +140,9 @@ class Exchange implements UpstreamHandler {
     if (bodyless) {
       this.phase = ANSWERED;
       res.end();
+      // The upstream's answer is whole at its headers: it is recorded (an idempotent replay kept)
+      // even if the agent leaves while it is flushed.
+      this.finish({ status, bytesOut: 0 });
       return true;
     }
     if (isStreamed(decision.headers)) res.flushHeaders();
@@ -226,7 +237,8 @@ class Exchange implements UpstreamHandler {
 
   private answerWith(answer: Answer, errorCode: ErrorCode): void {
     this.phase = ANSWERED;
-    if (!this.res.destroyed) sendAnswer(this.req, this.res, answer);
+    if (this.res.destroyed) return this.finish({ status: AGENT_GONE, bytesOut: 0, complete: false });
+    sendAnswer(this.req, this.res, answer);
     this.finish({ status: answer.status, errorCode, bytesOut: 0 });
   }
 
@@ -241,6 +253,12 @@ class Exchange implements UpstreamHandler {
 
 /** Moves the bytes of one allowed request: agent → upstream → agent, streamed both ways. */
 export function forward(plan: ForwardPlan, req: IncomingMessage, res: ServerResponse, client: UpstreamClient): void {
+  if (res.destroyed) {
+    // The agent left while the request was being decided (a rate-limit wait, a token mint): its
+    // answer has nowhere to go, so nothing is sent upstream with the credential.
+    plan.finish({ status: AGENT_GONE, bytesIn: 0, bytesOut: 0, complete: false }).catch(() => {});
+    return;
+  }
   const headers = plan.headers.slice();
   const { body, limit } = requestBody(plan, req, headers);
   const exchange = new Exchange(plan, req, res, limit);
