@@ -6,7 +6,7 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { type AddressInfo, connect, createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
-import type { ForwardOutcome, ForwardPlan } from "@outpost/core";
+import type { ErrorCode, ForwardOutcome, ForwardPlan } from "@outpost/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { forward } from "../src/forward.js";
 import { createUpstreamClient, type UpstreamClient } from "../src/upstream-client.js";
@@ -24,10 +24,10 @@ function relayPlan(origin: string, method: string, outcomes: ForwardOutcome[]): 
     body: undefined,
     timeoutMs: 5_000,
     maxBodyBytes: 1 << 20,
-    respond: (_status, headers) => ({ kind: "relay", headers: [...headers], capture: false, scrubber: undefined, seal: undefined }),
+    respond: (_status: number, headers: readonly string[]) => ({ kind: "relay", headers: [...headers], capture: false, scrubber: undefined, seal: undefined }),
     capture: () => {},
-    failure: (code) => ({ status: 502, headers: ["Content-Type", "text/plain"], body: code }),
-    finish: (outcome) => {
+    failure: (code: ErrorCode) => ({ status: 502, headers: ["Content-Type", "text/plain"], body: code }),
+    finish: (outcome: ForwardOutcome) => {
       outcomes.push(outcome);
       return Promise.resolve();
     },
