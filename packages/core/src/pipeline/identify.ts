@@ -29,7 +29,7 @@ export interface Identified {
 const MAX_REMEMBERED_PEERS = 1024;
 
 /** Step 2: who is calling, from the socket and trusted proxies only (invariant 5). */
-export function identifyHost(info: RequestInfo, config: CompiledConfig): Identified {
+function identifyHost(info: RequestInfo, config: CompiledConfig): Identified {
   const forwarded = config.hasTrustedProxies ? headerValues(info.headers, "x-forwarded-for") : undefined;
   const address = resolveClientAddress(info.peer, forwarded, config.trustedProxies);
   if (!address.ok) fail("PROXY_BAD_REQUEST", "malformed client address");

@@ -6,18 +6,16 @@ import { checkCooldown, retryAfterSeconds, upstreamRateLimited } from "./cooldow
 import { storageKeys } from "./storage-keys.js";
 import { deciding } from "./storage-guard.js";
 
-/** DESIGN §2.1: a category's own windows, else `default`, else unlimited. */
-export function windowsFor(provider: CompiledProvider, category: string): readonly TokenWindow[] {
-  return limitOf(provider, category).windows;
-}
-
 interface CategoryLimit {
   readonly windows: readonly TokenWindow[];
   readonly key: string;
   readonly gate: string;
 }
 
-/** Per compiled provider (a reload compiles new ones): windows and keys are built once per category. */
+/**
+ * DESIGN §2.1: a category's own windows, else `default`, else unlimited. Per compiled provider (a
+ * reload compiles new ones), windows and keys are built once per category.
+ */
 const limits = new WeakMap<CompiledProvider, Map<string, CategoryLimit>>();
 
 function limitOf(provider: CompiledProvider, category: string): CategoryLimit {

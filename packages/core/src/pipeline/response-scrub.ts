@@ -1,5 +1,6 @@
 import { concatBytes } from "../internal/bytes.js";
-import { type CompiledPatterns, createScrubber, mayContainPattern, SAME_LENGTH, scrubText } from "../scrub/scrubber.js";
+import { mayContainPattern } from "../scrub/pattern-automaton.js";
+import { type CompiledPatterns, createScrubber, SAME_LENGTH, scrubText } from "../scrub/scrubber.js";
 import type { Scrubber } from "../scrub/scrubber.js";
 import { headerValues } from "./request-info.js";
 

@@ -76,25 +76,6 @@ export function createScrubber(patterns: PatternInput, replacement: string | typ
   return new StreamScrubber(compiled(patterns), bytes);
 }
 
-/**
- * Whether `text` may hold a pattern: exact for ASCII text (its UTF-8 bytes are its char codes,
- * so the automaton runs on the string itself, allocating nothing), true as soon as a non-ASCII
- * character appears (the caller then scrubs the encoded bytes). The no-secret case of short
- * texts such as header values costs one table walk.
- */
-export function mayContainPattern(text: string, patterns: CompiledPatterns): boolean {
-  if (patterns.size === 0) return false;
-  const { classOf, delta, firstMatchRow } = patterns;
-  let row = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code > 0x7f) return true;
-    row = delta[row + classOf[code]!]!;
-    if (row >= firstMatchRow) return true;
-  }
-  return false;
-}
-
 /** Scrubs a whole text at once. */
 export function scrubText(
   text: string,
