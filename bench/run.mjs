@@ -198,15 +198,16 @@ function redisAnswers(url) {
 }
 
 /**
- * Redis for the Redis scenario: --redis-url, else $REDIS_URL, else redis://127.0.0.1:6379 when
- * one answers there; otherwise a private diskless redis-server (on core 1 with the upstream).
+ * Redis for the Redis scenario: --redis-url, else $REDIS_URL; else a private diskless
+ * redis-server, on core 1 with the upstream (a backend like it: a shared server the scheduler
+ * may run on the proxy's core would charge its Lua time to the proxy under test); else
+ * redis://127.0.0.1:6379 when one answers there.
  */
 async function findRedis() {
   const explicit = args["redis-url"] ?? process.env.REDIS_URL;
-  for (const url of explicit ? [explicit] : ["redis://127.0.0.1:6379"]) {
-    if (await redisAnswers(url)) return { url, note: `${url.replace(/\/\/[^@]*@/, "//")} (already running; not pinned by the bench, may be shared)`, stop: async () => {} };
-  }
-  if (!has("redis-server")) return undefined;
+  const shared = async (url) => ((await redisAnswers(url)) ? { url, note: `${url.replace(/\/\/[^@]*@/, "//")} (already running; not pinned by the bench, may be shared)`, stop: async () => {} } : undefined);
+  if (explicit) return shared(explicit);
+  if (!has("redis-server")) return shared("redis://127.0.0.1:6379");
   const dir = mkdtempSync(join(tmpdir(), "outpost-bench-redis-"));
   const port = await freePort();
   const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: "ignore" });

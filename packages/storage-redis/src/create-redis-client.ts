@@ -15,8 +15,8 @@ export const REDIS_CLIENT_DEFAULTS = {
   enableOfflineQueue: false,
   // A command lost with a dropped connection is retried once on reconnect, not 20 times.
   maxRetriesPerRequest: 1,
-  // A command Redis never answers (a stalled server, a half-open socket) rejects after this long.
-  commandTimeout: DEFAULT_COMMAND_TIMEOUT_MS,
+  // No `commandTimeout`: redisStorage bounds every operation itself (`commandTimeoutMs`), with one
+  // watchdog for all the takes in flight, where ioredis would arm and clear a timer per command.
   connectTimeout: DEFAULT_COMMAND_TIMEOUT_MS * 2,
   // Returning a number (never null) means never give up: 50 ms, 100 ms, … capped at 2 s.
   retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times - 1, 16), MAX_RECONNECT_DELAY_MS),

@@ -66,8 +66,8 @@ export function redisStorage(options: RedisStorageOptions): RedisStorage {
     delete: (key: string) => bounded("delete", async () => void (await client.del(k(key)))),
     reserve: (key: string, value: string, opts: Required<SetOptions>) =>
       bounded("reserve", async () => parseReserve(await runScript(client, RESERVE_SCRIPT, [k(key)], [value, toPx(opts.ttlMs)]))),
-    takeTokens: async (key: string, windows: readonly TokenWindow[], nowMs: number, cost = 1, gateKey?: string): Promise<TakeResult> => {
-      if (windows.length === 0 && gateKey === undefined) return { ok: true };
+    takeTokens: (key: string, windows: readonly TokenWindow[], nowMs: number, cost = 1, gateKey?: string): Promise<TakeResult> => {
+      if (windows.length === 0 && gateKey === undefined) return Promise.resolve({ ok: true });
       const keys: string[] = [];
       const args = [nowMs, cost, windows.length, gateKey === undefined ? 0 : 1];
       for (const w of windows) {
@@ -75,7 +75,7 @@ export function redisStorage(options: RedisStorageOptions): RedisStorage {
         args.push(w.capacity, w.windowMs);
       }
       if (gateKey !== undefined) keys.push(k(gateKey));
-      // Bounded in time by the batcher (one timer per batch).
+      // Bounded in time by the batcher (one watchdog timer for every batch in flight).
       return take({ keys, args });
     },
     ping: () => bounded("ping", async () => void (await client.ping())),

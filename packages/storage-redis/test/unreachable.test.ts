@@ -66,6 +66,20 @@ describe("Redis unreachable", () => {
     const client = track(new Redis({ host: "127.0.0.1", port, enableReadyCheck: false, maxRetriesPerRequest: 1 }));
     await once(client, "connect");
     await expectEveryOperationRejects(client);
+
+    // Takes sent in different turns are separate batches under one watchdog timer: each rejects
+    // at its own deadline, not at the first batch's.
+    const storage = redisStorage({ client, keyPrefix: testPrefix("staggered"), commandTimeoutMs: TIMEOUT_MS });
+    const staggered = [0, 100, 200].map(async (delay) => {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      const started = performance.now();
+      await expect(storage.takeTokens("b", [{ capacity: 1, windowMs: 1_000 }], Date.now())).rejects.toThrow(/timed out/);
+      return performance.now() - started;
+    });
+    for (const elapsed of await Promise.all(staggered)) {
+      expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 1);
+      expect(elapsed).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+    }
   });
 });
 

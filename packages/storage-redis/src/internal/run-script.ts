@@ -6,17 +6,15 @@ import type { RedisLike } from "../redis-like.js";
  * only when the server has lost it (`NOSCRIPT` after a restart, a failover or `SCRIPT FLUSH`).
  * EVAL also puts the script back into the server's cache, so the next EVALSHA succeeds again.
  */
-export async function runScript(
-  client: RedisLike,
-  script: LuaScript,
-  keys: readonly string[],
-  args: readonly (string | number)[],
-): Promise<unknown> {
+export function runScript(client: RedisLike, script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  // A reaction rather than an async wrapper: this runs once per batch of rate-limited requests.
   try {
-    return await client.evalsha(script.sha1, keys.length, ...keys, ...args);
+    return client.evalsha(script.sha1, keys.length, ...keys, ...args).catch((error: unknown) => {
+      if (!isNoScript(error)) throw error;
+      return client.eval(script.lua, keys.length, ...keys, ...args);
+    });
   } catch (error) {
-    if (!isNoScript(error)) throw error;
-    return await client.eval(script.lua, keys.length, ...keys, ...args);
+    return Promise.reject(error);
   }
 }
 

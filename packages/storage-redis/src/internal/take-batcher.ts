@@ -1,6 +1,7 @@
 import type { TakeResult } from "@outpost/core";
 import { TAKE_TOKENS_SCRIPT } from "../lua.js";
 import type { RedisLike } from "../redis-like.js";
+import { createDeadlineWatch } from "./deadline-watch.js";
 import { runScript } from "./run-script.js";
 
 /** Most takes sent in one EVALSHA: bounds the time one script holds the Redis server. */
@@ -12,15 +13,15 @@ export interface TakeArgs {
   readonly args: readonly number[];
 }
 
-interface Pending extends TakeArgs {
-  resolve(result: TakeResult): void;
-  reject(error: unknown): void;
+interface Pending {
+  readonly take: TakeArgs;
+  readonly resolve: (result: TakeResult) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 interface Batch {
   readonly takes: Pending[];
   settled: boolean;
-  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 /**
@@ -28,8 +29,9 @@ interface Batch {
  * take-tokens script when the turn's I/O callbacks are done (`setImmediate`): requests parsed
  * from several sockets in one turn share one command, one socket write and one reply. A lone take
  * waits for nothing but the end of the current turn. Every batch is bounded by `timeoutMs` from
- * its first take (one timer per batch, not per take); on timeout or a failed command every take
- * in it rejects, and a late reply is ignored.
+ * its first take, by one watchdog timer shared by all batches (a timer per batch costs more than
+ * the rest of the batching on a busy proxy, bench/); on timeout or a failed command every take in
+ * it rejects, and a late reply is ignored.
  */
 export function createTakeBatcher(client: RedisLike, timeoutMs: number): (take: TakeArgs) => Promise<TakeResult> {
   let open: Batch | undefined;
@@ -38,9 +40,9 @@ export function createTakeBatcher(client: RedisLike, timeoutMs: number): (take: 
     if (open === batch) open = undefined; // later takes start a batch of their own
     if (batch.settled) return;
     batch.settled = true;
-    clearTimeout(batch.timer);
-    for (const take of batch.takes) take.reject(error);
+    for (const pending of batch.takes) pending.reject(error);
   };
+  const watch = createDeadlineWatch<Batch>(timeoutMs, (batch) => !batch.settled, (batch) => fail(batch, new Error(`[outpost] [storage-redis] takeTokens timed out after ${timeoutMs} ms`)));
 
   const send = (batch: Batch) => {
     if (open === batch) open = undefined;
@@ -49,7 +51,7 @@ export function createTakeBatcher(client: RedisLike, timeoutMs: number): (take: 
     if (batch.settled) return;
     const keys: string[] = [];
     const args: number[] = [batch.takes.length];
-    for (const take of batch.takes) {
+    for (const { take } of batch.takes) {
       for (const key of take.keys) keys.push(key);
       for (const arg of take.args) args.push(arg);
     }
@@ -61,8 +63,7 @@ export function createTakeBatcher(client: RedisLike, timeoutMs: number): (take: 
           return fail(batch, new Error("[outpost] [storage-redis] takeTokens: unexpected reply from the take-tokens script"));
         }
         batch.settled = true;
-        clearTimeout(batch.timer);
-        batch.takes.forEach((take, i) => settle(take, reply[i]));
+        for (let i = 0; i < reply.length; i++) settle(batch.takes[i] as Pending, reply[i]);
       },
       (error: unknown) => fail(batch, error),
     );
@@ -71,22 +72,22 @@ export function createTakeBatcher(client: RedisLike, timeoutMs: number): (take: 
   return (take) =>
     new Promise<TakeResult>((resolve, reject) => {
       if (!open || open.takes.length >= MAX_TAKES_PER_BATCH) {
-        const batch: Batch = { takes: [], settled: false, timer: undefined };
-        batch.timer = setTimeout(() => fail(batch, new Error(`[outpost] [storage-redis] takeTokens timed out after ${timeoutMs} ms`)), timeoutMs);
+        const batch: Batch = { takes: [], settled: false };
+        watch(batch);
         setImmediate(send, batch);
         open = batch;
       }
-      open.takes.push({ ...take, resolve, reject });
+      open.takes.push({ take, resolve, reject });
     });
 }
 
 // --- Internal helpers ---
 
 /** One take's reply: see the script's header in lua.ts. */
-function settle(take: Pending, reply: unknown): void {
+function settle(pending: Pending, reply: unknown): void {
   const [ok, value, gated] = reply as [number, number | string | undefined, number | undefined];
-  if (ok === 1) take.resolve({ ok: true });
-  else if (ok === -1) take.reject(new Error(`[outpost] [storage-redis] takeTokens failed: ${String(value)}`));
-  else if (gated === 1) take.resolve({ ok: false, retryAfterMs: value as number, gated: true });
-  else take.resolve({ ok: false, retryAfterMs: value === -1 ? Number.POSITIVE_INFINITY : (value as number) });
+  if (ok === 1) pending.resolve({ ok: true });
+  else if (ok === -1) pending.reject(new Error(`[outpost] [storage-redis] takeTokens failed: ${String(value)}`));
+  else if (gated === 1) pending.resolve({ ok: false, retryAfterMs: value as number, gated: true });
+  else pending.resolve({ ok: false, retryAfterMs: value === -1 ? Number.POSITIVE_INFINITY : (value as number) });
 }

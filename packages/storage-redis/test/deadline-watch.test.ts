@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { createDeadlineWatch } from "../src/internal/deadline-watch.js";
+
+// One timer bounds every batch in flight: each item must expire at its own deadline, never
+// before it and never when it settled in time, whatever the others do.
+const TIMEOUT_MS = 120;
+const SLACK_MS = 400; // event-loop lag while every test project runs at once
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Item {
+  readonly name: string;
+  readonly start: number;
+  settled: boolean;
+}
+
+describe("deadline watch", () => {
+  it("expires each pending item at its own deadline and skips the ones that settled", async () => {
+    const expired: Array<{ name: string; after: number }> = [];
+    const watch = createDeadlineWatch<Item>(
+      TIMEOUT_MS,
+      (item) => !item.settled,
+      (item) => expired.push({ name: item.name, after: performance.now() - item.start }),
+    );
+    const make = (name: string): Item => {
+      const item = { name, start: performance.now(), settled: false };
+      watch(item);
+      return item;
+    };
+    make("a");
+    await sleep(40);
+    const b = make("b");
+    await sleep(40);
+    make("c");
+    b.settled = true;
+    await sleep(TIMEOUT_MS * 2 + SLACK_MS);
+    expect(expired.map((e) => e.name)).toEqual(["a", "c"]);
+    for (const e of expired) {
+      expect(e.after, e.name).toBeGreaterThanOrEqual(TIMEOUT_MS - 1);
+      expect(e.after, e.name).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+    }
+  });
+
+  it("keeps watching after the queue ran empty, and expires each item once", async () => {
+    let expiries = 0;
+    const watch = createDeadlineWatch<Item>(TIMEOUT_MS, (item) => !item.settled, (item) => {
+      expiries++;
+      item.settled = true;
+    });
+    const first = { name: "first", start: performance.now(), settled: false };
+    watch(first);
+    first.settled = true;
+    await sleep(TIMEOUT_MS + 40); // the timer fired on a settled queue and disarmed
+    const second = { name: "second", start: performance.now(), settled: false };
+    watch(second);
+    await sleep(TIMEOUT_MS * 2 + SLACK_MS);
+    expect(expiries).toBe(1);
+    expect(second.settled).toBe(true);
+  });
+
+  it("does not keep the process alive", () => {
+    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length;
+    const before = timers();
+    const item: Item = { name: "idle", start: performance.now(), settled: false };
+    createDeadlineWatch<Item>(60_000, () => !item.settled, () => {})(item);
+    // Node lists only the timers that hold the event loop open.
+    expect(timers()).toBe(before);
+  });
+});
