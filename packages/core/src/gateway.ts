@@ -1,4 +1,4 @@
-import type { CompiledConfig } from "./config/compiled-config.js";
+import type { CompiledConfig, CompiledHost } from "./config/compiled-config.js";
 import type { ErrorCode } from "./errors/codes.js";
 import { GatewayError, toGatewayError } from "./errors/gateway-error.js";
 import { createEmitter, type Emit, emitRequestEvents, tokenMintFetch } from "./events/emit.js";
@@ -6,7 +6,7 @@ import type { GatewayObserver } from "./events/gateway-event.js";
 import { answerLength, errorAnswer, jsonAnswer } from "./http/answer.js";
 import { fetchThroughGateway, type FetchContext, type FetchLike } from "./http/fetch-entry.js";
 import { queryKeys, requestLogRecord, type RequestLogEnd, type RequestLogState } from "./logging/request-log.js";
-import { type DocsAssets, healthAnswer, type MetricsSource, managementPath, managementRoute, providersAnswer, readinessAnswer } from "./management/endpoints.js";
+import { type DocsAssets, healthAnswer, type ManagementRoute, type MetricsSource, managementPath, managementRoute, providersAnswer, readinessAnswer } from "./management/endpoints.js";
 import { openApiDocument } from "./management/openapi.js";
 import { authorizeRoute, canonicalTarget } from "./pipeline/authorize.js";
 import type { Outcome } from "./pipeline/forward-plan.js";
@@ -15,7 +15,7 @@ import { createPskGuard } from "./pipeline/psk-guard.js";
 import { idempotencyKeyOf, proceed } from "./pipeline/proceed.js";
 import { scrubPatternSource } from "./pipeline/scrubbing.js";
 import type { AuthorisedRequest, GatewayRuntime, ProviderRuntime } from "./pipeline/request-context.js";
-import { headerValues, requestHasBody, type RequestInfo } from "./pipeline/request-info.js";
+import { headerValue, requestHasBody, type RequestInfo } from "./pipeline/request-info.js";
 import { type Clock, systemClock } from "./ports/clock.js";
 import { type Logger, silentLogger } from "./ports/logger.js";
 import type { Storage } from "./ports/storage.js";
@@ -108,33 +108,51 @@ export function createGateway(config: CompiledConfig, deps: GatewayDeps = {}): G
     },
   };
 
-  // `step` is an async function, so every failure arrives as a rejection.
-  const guarded = (state: RequestLogState, step: () => Promise<Outcome>): Promise<Outcome> =>
-    step().catch((thrown: unknown) => {
-      const error = toGatewayError(thrown);
-      if (error.code === "PROXY_INTERNAL_ERROR") logger.warn(`internal error on request ${state.requestId}`);
-      return rt.answer(state, errorAnswer(error), error.code);
-    });
+  const refuse = (state: RequestLogState, thrown: unknown): Outcome => {
+    const error = toGatewayError(thrown);
+    if (error.code === "PROXY_INTERNAL_ERROR") logger.warn(`internal error on request ${state.requestId}`);
+    return rt.answer(state, errorAnswer(error), error.code);
+  };
+  // A step may throw before its first await or reject after it: both end in the error answer.
+  const guarded = (state: RequestLogState, step: () => Promise<Outcome>): Promise<Outcome> => {
+    try {
+      return step().catch((thrown: unknown) => refuse(state, thrown));
+    } catch (thrown) {
+      return Promise.resolve(refuse(state, thrown));
+    }
+  };
 
-  /** Steps 1–9 (DESIGN §3), then the body when core must see it, then steps 10–14. */
-  async function decide(info: RequestInfo, state: RequestLogState): Promise<Outcome> {
+  /**
+   * Steps 1–9 (DESIGN §3), then the body when core must see it, then steps 10–14. Not an async
+   * function: a forwarded request takes no turn here, only in the steps that wait for storage.
+   */
+  function decide(info: RequestInfo, state: RequestLogState): Promise<Outcome> {
     checkRequestShape(info);
-    let route = headerValues(info.headers, "x-provider").length === 0 ? managementRoute(info.method, info.target) : undefined;
+    let route = headerValue(info.headers, "x-provider") === undefined ? managementRoute(info.method, info.target) : undefined;
     if (route === "metrics" && !deps.metrics) route = undefined;
-    if (route === "healthz") return rt.answer(state, healthAnswer());
-    if (route === "readyz") return rt.answer(state, await readinessAnswer(storage));
+    if (route === "healthz" || route === "readyz") return serveManagement(route, info, state, undefined);
     const { host, client } = identify(info);
     state.client = client;
     state.host = host.id;
-    await pskGuard.check(info, host, client);
-    if (route === "providers") return rt.answer(state, providersAnswer(config, host));
-    if (route === "openapi") return rt.answer(state, jsonAnswer(200, openApiDocument(config, host)));
+    const refused = pskGuard.check(info, host, client);
+    if (refused) return refused;
+    if (route !== undefined) return serveManagement(route, info, state, host);
+    return decideForward(info, state, host);
+  }
+
+  async function serveManagement(route: ManagementRoute, info: RequestInfo, state: RequestLogState, host: CompiledHost | undefined): Promise<Outcome> {
+    if (route === "healthz") return rt.answer(state, healthAnswer());
+    if (route === "readyz") return rt.answer(state, await readinessAnswer(storage));
+    const caller = host as CompiledHost;
+    if (route === "providers") return rt.answer(state, providersAnswer(config, caller));
+    if (route === "openapi") return rt.answer(state, jsonAnswer(200, openApiDocument(config, caller)));
     if (route === "metrics") return rt.answer(state, await (deps.metrics as MetricsSource)());
-    if (route === "docs") {
-      const asset = deps.docsAssets?.(managementPath(info.target));
-      if (!asset) throw new GatewayError("PROXY_NOT_FOUND", "no documentation UI is served here");
-      return rt.answer(state, asset);
-    }
+    const asset = deps.docsAssets?.(managementPath(info.target));
+    if (!asset) throw new GatewayError("PROXY_NOT_FOUND", "no documentation UI is served here");
+    return rt.answer(state, asset);
+  }
+
+  function decideForward(info: RequestInfo, state: RequestLogState, host: CompiledHost): Promise<Outcome> {
     const provider = selectProvider(info, config, host);
     state.provider = provider.name;
     const target = canonicalTarget(info.target);
@@ -147,7 +165,7 @@ export function createGateway(config: CompiledConfig, deps: GatewayDeps = {}): G
     const needsBody = runtime.auth.needsBody === true || idempotencyKeyOf(req) !== undefined;
     if (!needsBody || !requestHasBody(info)) return proceed(rt, req, needsBody ? new Uint8Array(0) : undefined);
     const maxBytes = provider.config.forwarding.max_body_bytes;
-    return {
+    return Promise.resolve({
       kind: "read-body",
       maxBytes,
       resume: (body) =>
@@ -157,7 +175,7 @@ export function createGateway(config: CompiledConfig, deps: GatewayDeps = {}): G
           }
           return proceed(rt, req, body);
         }),
-    };
+    });
   }
 
   function handle(info: RequestInfo): Promise<Outcome> {

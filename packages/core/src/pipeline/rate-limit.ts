@@ -1,7 +1,7 @@
 import type { CompiledProvider } from "../config/compiled-config.js";
 import { GatewayError } from "../errors/gateway-error.js";
 import type { Clock } from "../ports/clock.js";
-import type { Storage, TokenWindow } from "../ports/storage.js";
+import type { Storage, TakeResult, TokenWindow } from "../ports/storage.js";
 import { checkCooldown, retryAfterSeconds, upstreamRateLimited } from "./cooldown.js";
 import { storageKeys } from "./storage-keys.js";
 import { deciding } from "./storage-guard.js";
@@ -53,21 +53,39 @@ function queueFull(category: string, retryAfterMs: number): GatewayError {
  * limits it is one storage operation (one round trip on Redis); without, the cooldown read alone.
  * `onWaited` hears about requests that waited (admitted or not), when the wait ends.
  */
-export async function admit(
+export function admit(
   storage: Storage,
   clock: Clock,
   provider: CompiledProvider,
   category: string,
   onWaited?: (waitedSince: number, admitted: boolean) => void,
 ): Promise<void> {
-  const { windows, key, gate } = limitOf(provider, category);
-  if (windows.length === 0) return checkCooldown(storage, clock, provider.name, category);
-  const deadline = clock.now() + provider.config.forwarding.queue_timeout_ms;
+  const limit = limitOf(provider, category);
+  if (limit.windows.length === 0) return checkCooldown(storage, clock, provider.name, category);
+  // The common case, a token at the first try, without an async frame: one take, one reaction.
+  const now = clock.now();
+  return deciding(() => storage.takeTokens(limit.key, limit.windows, now, 1, limit.gate)).then((first) =>
+    first.ok ? undefined : admitAfterRefusal(storage, clock, provider, category, limit, now, first, onWaited),
+  );
+}
+
+/** A take was refused: 429 at once, or wait in the queue for tokens and take again. */
+async function admitAfterRefusal(
+  storage: Storage,
+  clock: Clock,
+  provider: CompiledProvider,
+  category: string,
+  { windows, key, gate }: CategoryLimit,
+  firstAt: number,
+  first: TakeResult,
+  onWaited?: (waitedSince: number, admitted: boolean) => void,
+): Promise<void> {
+  const deadline = firstAt + provider.config.forwarding.queue_timeout_ms;
   let waitedSince: number | undefined;
+  let now = firstAt;
+  let result = first;
   try {
     for (;;) {
-      const now = clock.now();
-      const result = await deciding(() => storage.takeTokens(key, windows, now, 1, gate));
       if (result.ok) {
         if (waitedSince !== undefined) onWaited?.(waitedSince, true);
         return;
@@ -80,10 +98,14 @@ export async function admit(
           headers: { "Retry-After": String(seconds) },
         });
       }
-      await queued(provider, category, result.retryAfterMs, () => {
+      const retryAfterMs = result.retryAfterMs;
+      await queued(provider, category, retryAfterMs, () => {
         waitedSince ??= clock.now();
-        return clock.sleep(result.retryAfterMs);
+        return clock.sleep(retryAfterMs);
       });
+      now = clock.now();
+      const at = now;
+      result = await deciding(() => storage.takeTokens(key, windows, at, 1, gate));
     }
   } catch (error) {
     if (waitedSince !== undefined) onWaited?.(waitedSince, false);

@@ -26,11 +26,19 @@ export function requestHasBody(info: RequestInfo): boolean {
 /** Every value of a header, matched case-insensitively; `lowerName` must be lower case. */
 export function headerValues(headers: readonly string[], lowerName: string): string[] {
   const values: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i] as string;
-    // Comparing lengths first spares lower-casing nearly every line: field names are ASCII tokens
-    // (RFC 9110 §5.1, enforced by every HTTP parser), whose lower-case form has the same length.
-    if (name.length === lowerName.length && name.toLowerCase() === lowerName) values.push(headers[i + 1] as string);
-  }
+  for (let i = 0; i < headers.length; i += 2) if (isHeader(headers[i] as string, lowerName)) values.push(headers[i + 1] as string);
   return values;
+}
+
+/** The first value of a header, or undefined; for fields that are read once per request. */
+export function headerValue(headers: readonly string[], lowerName: string): string | undefined {
+  for (let i = 0; i < headers.length; i += 2) if (isHeader(headers[i] as string, lowerName)) return headers[i + 1] as string;
+  return undefined;
+}
+
+/** Whether a header line's name is `lowerName` (given in lower case). */
+export function isHeader(name: string, lowerName: string): boolean {
+  // Comparing lengths first spares lower-casing nearly every line: field names are ASCII tokens
+  // (RFC 9110 §5.1, enforced by every HTTP parser), whose lower-case form has the same length.
+  return name.length === lowerName.length && name.toLowerCase() === lowerName;
 }

@@ -2,7 +2,7 @@ import { concatBytes } from "../internal/bytes.js";
 import { mayContainPattern } from "../scrub/pattern-automaton.js";
 import { type CompiledPatterns, createScrubber, SAME_LENGTH, scrubText } from "../scrub/scrubber.js";
 import type { Scrubber } from "../scrub/scrubber.js";
-import { headerValues } from "./request-info.js";
+import { headerValue, isHeader } from "./request-info.js";
 
 /**
  * Largest answer of known length that is held whole so it can be sent scrubbed with an exact
@@ -49,7 +49,7 @@ export function scrubHeaderValues(headers: string[], patterns: CompiledPatterns)
 function withoutContentLength(headers: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < headers.length; i += 2) {
-    if ((headers[i] as string).toLowerCase() !== "content-length") out.push(headers[i] as string, headers[i + 1] as string);
+    if (!isHeader(headers[i] as string, "content-length")) out.push(headers[i] as string, headers[i + 1] as string);
   }
   return out;
 }
@@ -77,21 +77,22 @@ export function scrubbedFraming(
   headerRedactions: number,
   trailer: readonly string[],
 ): ScrubbedFraming {
-  if (bodyless) return { headers: withCount([...relayed, ...trailer], headerRedactions), scrubber: undefined, seal: undefined };
-  if (status === 206) return { headers: withCount([...relayed, ...trailer], headerRedactions), scrubber: createScrubber(patterns, SAME_LENGTH), seal: undefined };
-  const declared = headerValues(relayed, "content-length")[0];
+  if (bodyless) return { headers: withCount(relayed.concat(trailer), headerRedactions), scrubber: undefined, seal: undefined };
+  if (status === 206) return { headers: withCount(relayed.concat(trailer), headerRedactions), scrubber: createScrubber(patterns, SAME_LENGTH), seal: undefined };
+  const declared = headerValue(relayed, "content-length");
   const length = declared === undefined ? Number.NaN : Number(declared);
-  const unsized = withoutContentLength(relayed);
   if (!(length <= SCRUB_BUFFER_BYTES)) {
-    return { headers: withCount([...unsized, ...trailer], headerRedactions), scrubber: createScrubber(patterns), seal: undefined };
+    return { headers: withCount(withoutContentLength(relayed).concat(trailer), headerRedactions), scrubber: createScrubber(patterns), seal: undefined };
   }
   const seal = (body: Uint8Array): SealedAnswer => {
     const scrubber = createScrubber(patterns);
     const head = scrubber.push(body);
     const tail = scrubber.flush();
     const out = tail.byteLength === 0 ? head : concatBytes([head, tail], head.byteLength + tail.byteLength);
-    const headers = [...unsized, "Content-Length", String(out.byteLength), ...trailer];
+    const headers = withoutContentLength(relayed);
+    headers.push("Content-Length", String(out.byteLength));
+    for (const line of trailer) headers.push(line);
     return { headers: withCount(headers, headerRedactions + scrubber.replacements), body: out };
   };
-  return { headers: withCount([...relayed, ...trailer], headerRedactions), scrubber: undefined, seal };
+  return { headers: withCount(relayed.concat(trailer), headerRedactions), scrubber: undefined, seal };
 }

@@ -16,6 +16,11 @@ interface Entry {
   expiresAt: number;
 }
 
+interface Bucket {
+  state: BucketState;
+  expiresAt: number;
+}
+
 /**
  * The embedded default: one process, atomic because JavaScript runs one callback at a time and
  * every operation completes without yielding.
@@ -24,7 +29,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
   const clock = options.clock ?? systemClock;
   const maxEntries = options.maxEntries ?? 100_000;
   const entries = new Map<string, Entry>();
-  const buckets = new Map<string, { state: BucketState; expiresAt: number }>();
+  const buckets = new Map<string, Bucket>();
 
   const live = (key: string): Entry | undefined => {
     const entry = entries.get(key);
@@ -38,6 +43,35 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
     entries.delete(key);
     if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
     entries.set(key, { value, expiresAt: ttlMs === undefined ? Number.POSITIVE_INFINITY : clock.now() + ttlMs });
+  };
+
+  const take = (key: string, windows: readonly TokenWindow[], nowMs: number, cost: number, gateKey: string | undefined): TakeResult => {
+    const gate = gateKey === undefined ? undefined : Number(live(gateKey)?.value);
+    if (gate !== undefined && gate > nowMs) return { ok: false, retryAfterMs: Math.ceil(gate - nowMs), gated: true };
+    const keys: string[] = [];
+    const held: Array<Bucket | undefined> = [];
+    const states: Array<BucketState | undefined> = [];
+    for (const window of windows) {
+      const bucketKey = `${key}:${window.windowMs}`;
+      const bucket = buckets.get(bucketKey);
+      keys.push(bucketKey);
+      held.push(bucket);
+      states.push(bucket && bucket.expiresAt > nowMs ? bucket.state : undefined);
+    }
+    const { result, next } = takeFromWindows(states, windows, nowMs, cost);
+    if (!next) return result;
+    // A bucket untouched for a whole window is full again: its state can go (TTL on everything).
+    // An existing entry is updated in place (Map.set would not move it in eviction order either).
+    for (let i = 0; i < next.length; i++) {
+      const expiresAt = nowMs + (windows[i] as TokenWindow).windowMs;
+      const bucket = held[i];
+      if (bucket) {
+        bucket.state = next[i] as BucketState;
+        bucket.expiresAt = expiresAt;
+      } else buckets.set(keys[i] as string, { state: next[i] as BucketState, expiresAt });
+    }
+    if (buckets.size > maxEntries) buckets.delete(buckets.keys().next().value as string);
+    return result;
   };
 
   return {
@@ -54,19 +88,13 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       put(key, value, opts.ttlMs);
       return { reserved: true };
     },
-    takeTokens: async (key: string, windows: readonly TokenWindow[], nowMs: number, cost = 1, gateKey?: string): Promise<TakeResult> => {
-      const gate = gateKey === undefined ? undefined : Number(live(gateKey)?.value);
-      if (gate !== undefined && gate > nowMs) return { ok: false, retryAfterMs: Math.ceil(gate - nowMs), gated: true };
-      const keys = windows.map((w) => `${key}:${w.windowMs}`);
-      const states = keys.map((k) => {
-        const b = buckets.get(k);
-        return b && b.expiresAt > nowMs ? b.state : undefined;
-      });
-      const { result, next } = takeFromWindows(states, windows, nowMs, cost);
-      // A bucket untouched for a whole window is full again: its state can go (TTL on everything).
-      next?.forEach((state, i) => buckets.set(keys[i] as string, { state, expiresAt: nowMs + (windows[i] as TokenWindow).windowMs }));
-      if (buckets.size > maxEntries) buckets.delete(buckets.keys().next().value as string);
-      return result;
+    takeTokens: (key: string, windows: readonly TokenWindow[], nowMs: number, cost = 1, gateKey?: string): Promise<TakeResult> => {
+      // Settled at once and without an async wrapper: this runs on every rate-limited request.
+      try {
+        return Promise.resolve(take(key, windows, nowMs, cost, gateKey));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
     ping: async () => {},
   } satisfies Storage;

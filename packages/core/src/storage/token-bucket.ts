@@ -24,17 +24,19 @@ export function takeFromWindows(
   nowMs: number,
   cost: number,
 ): { result: TakeResult; next: BucketState[] | undefined } {
-  const available = windows.map((w, i) => refill(states[i], w, nowMs));
+  const available: number[] = [];
   let waitMs = 0;
-  windows.forEach((w, i) => {
-    const missing = cost - (available[i] as number);
+  for (let i = 0; i < windows.length; i++) {
+    const w = windows[i] as TokenWindow;
+    const tokens = refill(states[i], w, nowMs);
+    available.push(tokens);
+    const missing = cost - tokens;
     if (missing > 0) waitMs = Math.max(waitMs, cost > w.capacity ? Number.POSITIVE_INFINITY : (missing * w.windowMs) / w.capacity);
-  });
+  }
   if (waitMs > 0) return { result: { ok: false, retryAfterMs: Math.ceil(waitMs) }, next: undefined };
-  return {
-    result: { ok: true },
-    // The stamp never moves back: a take from an instance whose clock is behind must not make the
-    // next take count the same refill time twice.
-    next: available.map((tokens, i) => ({ tokens: tokens - cost, updatedMs: Math.max(nowMs, states[i]?.updatedMs ?? nowMs) })),
-  };
+  // The stamp never moves back: a take from an instance whose clock is behind must not make the
+  // next take count the same refill time twice.
+  const next: BucketState[] = [];
+  for (let i = 0; i < available.length; i++) next.push({ tokens: (available[i] as number) - cost, updatedMs: Math.max(nowMs, states[i]?.updatedMs ?? nowMs) });
+  return { result: { ok: true }, next };
 }
