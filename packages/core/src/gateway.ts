@@ -118,7 +118,12 @@ export function createGateway(config: CompiledConfig, deps: GatewayDeps = {}): G
     try {
       return step().catch((thrown: unknown) => refuse(state, thrown));
     } catch (thrown) {
-      return Promise.resolve(refuse(state, thrown));
+      // Still a promise if answering fails too (a logger that throws): never a synchronous throw.
+      try {
+        return Promise.resolve(refuse(state, thrown));
+      } catch (failure) {
+        return Promise.reject(failure);
+      }
     }
   };
 

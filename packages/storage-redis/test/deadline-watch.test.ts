@@ -57,6 +57,24 @@ describe("deadline watch", () => {
     expect(second.settled).toBe(true);
   });
 
+  it("an allowance beyond what a timer can wait (or Infinity) never expires early", async () => {
+    const expired: string[] = [];
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      for (const allowance of [2 ** 31, Number.POSITIVE_INFINITY]) {
+        const item: Item = { name: String(allowance), start: performance.now(), settled: false };
+        createDeadlineWatch<Item>(allowance, () => !item.settled, (it) => expired.push(it.name))(item);
+      }
+      await sleep(60);
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(expired).toEqual([]);
+    expect(warnings).not.toContain("TimeoutOverflowWarning");
+  });
+
   it("does not keep the process alive", () => {
     const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length;
     const before = timers();

@@ -93,11 +93,16 @@ class Plan implements ForwardPlan {
   // Replays carry the headers the agent saw: relayable and scrubbed, never the upstream's raw ones.
   private storedHeaders: readonly string[] = [];
 
-  constructor(
-    private readonly rt: GatewayRuntime,
-    private readonly req: AuthorisedRequest,
-    private readonly parts: PlanParts,
-  ) {
+  // Truly private (#): the request (its headers carry the agent's PSK) and the injected credential
+  // must not show when a plan is inspected or logged, as they did not while they were closures.
+  readonly #rt: GatewayRuntime;
+  readonly #req: AuthorisedRequest;
+  readonly #parts: PlanParts;
+
+  constructor(rt: GatewayRuntime, req: AuthorisedRequest, parts: PlanParts) {
+    this.#rt = rt;
+    this.#req = req;
+    this.#parts = parts;
     const { provider } = req.runtime;
     const forwarding = provider.config.forwarding;
     this.requestId = req.state.requestId;
@@ -117,7 +122,10 @@ class Plan implements ForwardPlan {
   }
 
   respond(status: number, headers: readonly string[]): ResponseDecision {
-    const { rt, req, parts, provider } = this;
+    const { provider } = this;
+    const rt = this.#rt;
+    const req = this.#req;
+    const parts = this.#parts;
     const { state, runtime, route } = req;
     const { auth } = runtime;
     this.upstreamStatus = status;
@@ -159,11 +167,13 @@ class Plan implements ForwardPlan {
   }
 
   failure(code: ErrorCode): Answer {
-    return errorAnswer(new GatewayError(code, FAILURE_MESSAGES[code] ?? "upstream request failed"), this.rt.proxyHeaders(this.req.state));
+    return errorAnswer(new GatewayError(code, FAILURE_MESSAGES[code] ?? "upstream request failed"), this.#rt.proxyHeaders(this.#req.state));
   }
 
   finish(outcome: ForwardOutcome): Promise<void> {
-    const { rt, parts, req } = this;
+    const rt = this.#rt;
+    const parts = this.#parts;
+    const req = this.#req;
     rt.log(req.state, outcome.status, outcome.errorCode ?? (this.replaced ? "PROXY_UPSTREAM_RATE_LIMITED" : undefined), outcome);
     // Nothing to keep or release (no cache entry, no idempotency claim): no storage round trip.
     if (!parts.claim && parts.cacheKey === undefined) return FINISHED;
@@ -171,7 +181,9 @@ class Plan implements ForwardPlan {
   }
 
   private async store(outcome: ForwardOutcome): Promise<void> {
-    const { rt, parts, maxCached, maxReplayed, upstreamStatus } = this;
+    const { maxCached, maxReplayed, upstreamStatus } = this;
+    const rt = this.#rt;
+    const parts = this.#parts;
     const complete = outcome.complete !== false && outcome.errorCode === undefined && !this.replaced;
     const body = complete ? this.captured?.bytes() : undefined;
     if (parts.claim) {
@@ -182,7 +194,7 @@ class Plan implements ForwardPlan {
     }
     if (parts.cacheKey && body && body.byteLength <= maxCached && isStorable(upstreamStatus, this.upstreamHeaders)) {
       await rt.storage
-        .set(parts.cacheKey, JSON.stringify(encodeStoredResponse(upstreamStatus, this.storedHeaders, body)), { ttlMs: this.req.route.cacheTtlSeconds * 1000 })
+        .set(parts.cacheKey, JSON.stringify(encodeStoredResponse(upstreamStatus, this.storedHeaders, body)), { ttlMs: this.#req.route.cacheTtlSeconds * 1000 })
         .catch(() => {});
     }
   }

@@ -1,3 +1,5 @@
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 interface Watched<T> {
   readonly item: T;
   readonly deadline: number;
@@ -8,9 +10,13 @@ interface Watched<T> {
  * than one each. With one allowance, items are watched in deadline order, so the timer only ever
  * waits for the oldest item still pending; settled items are dropped lazily when it fires.
  * `pending(item)` says whether an item still waits; `expire(item)` is called at most once, for an
- * item still pending at its deadline. The timer is unref'd: it never keeps a process alive.
+ * item still pending at its deadline. The timer is unref'd: it never keeps a process alive. A
+ * settled item is released when the timer next passes it, within about one allowance.
  */
 export function createDeadlineWatch<T>(timeoutMs: number, pending: (item: T) => boolean, expire: (item: T) => void): (item: T) => void {
+  // Node fires a longer (or infinite) timer after 1 ms instead; the longest it honours is 2^31 - 1
+  // (and a deadline minus now can round just above an allowance of exactly that).
+  const allowance = Math.min(timeoutMs, MAX_TIMER_MS);
   let queue: Watched<T>[] = [];
   let head = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -22,7 +28,7 @@ export function createDeadlineWatch<T>(timeoutMs: number, pending: (item: T) => 
       head = 0;
       return;
     }
-    timer = setTimeout(fire, Math.max(0, (queue[head] as Watched<T>).deadline - now));
+    timer = setTimeout(fire, Math.min(MAX_TIMER_MS, Math.max(0, (queue[head] as Watched<T>).deadline - now)));
     timer.unref?.();
   };
 
@@ -45,7 +51,7 @@ export function createDeadlineWatch<T>(timeoutMs: number, pending: (item: T) => 
 
   return (item) => {
     const now = performance.now();
-    queue.push({ item, deadline: now + timeoutMs });
+    queue.push({ item, deadline: now + allowance });
     if (timer === undefined) arm(now);
   };
 }
