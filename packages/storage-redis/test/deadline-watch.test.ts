@@ -23,7 +23,7 @@ describe("deadline watch", () => {
     );
     const make = (name: string): Item => {
       const item = { name, start: performance.now(), settled: false };
-      watch(item);
+      watch.add(item);
       return item;
     };
     make("a");
@@ -47,11 +47,11 @@ describe("deadline watch", () => {
       item.settled = true;
     });
     const first = { name: "first", start: performance.now(), settled: false };
-    watch(first);
+    watch.add(first);
     first.settled = true;
     await sleep(TIMEOUT_MS + 40); // the timer fired on a settled queue and disarmed
     const second = { name: "second", start: performance.now(), settled: false };
-    watch(second);
+    watch.add(second);
     await sleep(TIMEOUT_MS * 2 + SLACK_MS);
     expect(expiries).toBe(1);
     expect(second.settled).toBe(true);
@@ -65,7 +65,7 @@ describe("deadline watch", () => {
     try {
       for (const allowance of [2 ** 31, Number.POSITIVE_INFINITY]) {
         const item: Item = { name: String(allowance), start: performance.now(), settled: false };
-        createDeadlineWatch<Item>(allowance, () => !item.settled, (it) => expired.push(it.name))(item);
+        createDeadlineWatch<Item>(allowance, () => !item.settled, (it) => expired.push(it.name)).add(item);
       }
       await sleep(60);
     } finally {
@@ -75,11 +75,29 @@ describe("deadline watch", () => {
     expect(warnings).not.toContain("TimeoutOverflowWarning");
   });
 
+  it("holds only what is in flight: settled items at the front are dropped when told", () => {
+    const watch = createDeadlineWatch<Item>(60_000, (item) => !item.settled, () => {});
+    const items = Array.from({ length: 5 }, (_, i): Item => ({ name: String(i), start: 0, settled: false }));
+    for (const item of items) watch.add(item);
+    expect(watch.size).toBe(5);
+    (items[0] as Item).settled = true;
+    (items[1] as Item).settled = true;
+    (items[3] as Item).settled = true; // out of order: held until the front passes it
+    watch.settled();
+    expect(watch.size).toBe(3);
+    (items[2] as Item).settled = true;
+    watch.settled();
+    expect(watch.size).toBe(1);
+    (items[4] as Item).settled = true;
+    watch.settled();
+    expect(watch.size).toBe(0);
+  });
+
   it("does not keep the process alive", () => {
     const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length;
     const before = timers();
     const item: Item = { name: "idle", start: performance.now(), settled: false };
-    createDeadlineWatch<Item>(60_000, () => !item.settled, () => {})(item);
+    createDeadlineWatch<Item>(60_000, () => !item.settled, () => {}).add(item);
     // Node lists only the timers that hold the event loop open.
     expect(timers()).toBe(before);
   });

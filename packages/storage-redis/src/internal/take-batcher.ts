@@ -29,9 +29,9 @@ interface Batch {
  * take-tokens script when the turn's I/O callbacks are done (`setImmediate`): requests parsed
  * from several sockets in one turn share one command, one socket write and one reply. A lone take
  * waits for nothing but the end of the current turn. Every batch is bounded by `timeoutMs` from
- * its first take, by one watchdog timer shared by all batches (a timer per batch costs more than
- * the rest of the batching on a busy proxy, bench/); on timeout or a failed command every take in
- * it rejects, and a late reply is ignored.
+ * its first take, by one watchdog timer shared by the batches in flight (a timer per batch cost
+ * more than the rest of the batching on a busy proxy, bench/); on timeout or a failed command
+ * every take in it rejects, and a late reply is ignored.
  */
 export function createTakeBatcher(client: RedisLike, timeoutMs: number): (take: TakeArgs) => Promise<TakeResult> {
   let open: Batch | undefined;
@@ -40,6 +40,7 @@ export function createTakeBatcher(client: RedisLike, timeoutMs: number): (take: 
     if (open === batch) open = undefined; // later takes start a batch of their own
     if (batch.settled) return;
     batch.settled = true;
+    watch.settled();
     for (const pending of batch.takes) pending.reject(error);
   };
   const watch = createDeadlineWatch<Batch>(timeoutMs, (batch) => !batch.settled, (batch) => fail(batch, new Error(`[outpost] [storage-redis] takeTokens timed out after ${timeoutMs} ms`)));
@@ -63,6 +64,7 @@ export function createTakeBatcher(client: RedisLike, timeoutMs: number): (take: 
           return fail(batch, new Error("[outpost] [storage-redis] takeTokens: unexpected reply from the take-tokens script"));
         }
         batch.settled = true;
+        watch.settled();
         for (let i = 0; i < reply.length; i++) settle(batch.takes[i] as Pending, reply[i]);
       },
       (error: unknown) => fail(batch, error),
@@ -73,7 +75,7 @@ export function createTakeBatcher(client: RedisLike, timeoutMs: number): (take: 
     new Promise<TakeResult>((resolve, reject) => {
       if (!open || open.takes.length >= MAX_TAKES_PER_BATCH) {
         const batch: Batch = { takes: [], settled: false };
-        watch(batch);
+        watch.add(batch);
         setImmediate(send, batch);
         open = batch;
       }
