@@ -135,7 +135,9 @@ export function createGateway(config: CompiledConfig, deps: GatewayDeps = {}): G
     checkRequestShape(info);
     let route = headerValue(info.headers, "x-provider") === undefined ? managementRoute(info.method, info.target) : undefined;
     if (route === "metrics" && !deps.metrics) route = undefined;
-    if (route === "healthz" || route === "readyz") return serveManagement(route, info, state, undefined);
+    // Liveness and readiness answer before identification: probes come from anywhere.
+    if (route === "healthz") return Promise.resolve(rt.answer(state, healthAnswer()));
+    if (route === "readyz") return readinessAnswer(storage).then((answer) => rt.answer(state, answer));
     const { host, client } = identify(info);
     state.client = client;
     state.host = host.id;
@@ -145,12 +147,10 @@ export function createGateway(config: CompiledConfig, deps: GatewayDeps = {}): G
     return decideForward(info, state, host);
   }
 
-  async function serveManagement(route: ManagementRoute, info: RequestInfo, state: RequestLogState, host: CompiledHost | undefined): Promise<Outcome> {
-    if (route === "healthz") return rt.answer(state, healthAnswer());
-    if (route === "readyz") return rt.answer(state, await readinessAnswer(storage));
-    const caller = host as CompiledHost;
-    if (route === "providers") return rt.answer(state, providersAnswer(config, caller));
-    if (route === "openapi") return rt.answer(state, jsonAnswer(200, openApiDocument(config, caller)));
+  /** The management routes an identified caller may reach (`/providers`, `/openapi.json`, `/metrics`, `/docs`). */
+  async function serveManagement(route: Exclude<ManagementRoute, "healthz" | "readyz">, info: RequestInfo, state: RequestLogState, host: CompiledHost): Promise<Outcome> {
+    if (route === "providers") return rt.answer(state, providersAnswer(config, host));
+    if (route === "openapi") return rt.answer(state, jsonAnswer(200, openApiDocument(config, host)));
     if (route === "metrics") return rt.answer(state, await (deps.metrics as MetricsSource)());
     const asset = deps.docsAssets?.(managementPath(info.target));
     if (!asset) throw new GatewayError("PROXY_NOT_FOUND", "no documentation UI is served here");

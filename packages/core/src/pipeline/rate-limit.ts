@@ -104,8 +104,7 @@ async function admitAfterRefusal(
         return clock.sleep(retryAfterMs);
       });
       now = clock.now();
-      const at = now;
-      result = await deciding(() => storage.takeTokens(key, windows, at, 1, gate));
+      result = await deciding(() => storage.takeTokens(key, windows, now, 1, gate));
     }
   } catch (error) {
     if (waitedSince !== undefined) onWaited?.(waitedSince, false);

@@ -39,7 +39,8 @@ export function createDeadlineWatch<T>(timeoutMs: number, pending: (item: T) => 
   const dropSettled = (): boolean => {
     while (head < queue.length && !pending((queue[head] as Watched<T>).item)) queue[head++] = undefined;
     if (head < queue.length) return false;
-    queue = [];
+    // Emptied in place: with one batch in flight at a time this runs on every reply.
+    queue.length = 0;
     head = 0;
     return true;
   };
