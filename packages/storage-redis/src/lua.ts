@@ -21,7 +21,10 @@ export interface LuaScript {
  * run in the order they were made, one after the other, so every key sees exactly the sequence of
  * single takes it would have seen without batching. Each take reproduces core's
  * `takeFromWindows` (`packages/core/src/storage/token-bucket.ts`) operation for operation, in the
- * same floating-point order, so Redis and memory storage give identical answers. State is written
+ * same floating-point order, so Redis and memory storage give identical answers. A take's numbers
+travel as one space-separated argument: the client's work per argument was most of a batch's
+cost on the proxy (ioredis, bench/), and JavaScript's number-to-string is exact (shortest
+round-trip form), so Lua's tonumber reads back the same doubles. State is written
  * with %.17g so a fractional token count survives the round trip through a Redis string exactly
  * (Lua's default number-to-string keeps only 14 digits). A take that raises (a key of the wrong
  * type) fails alone: its reply says so and the other takes in the batch are unaffected.
@@ -31,7 +34,7 @@ export const TAKE_TOKENS_LUA = `
 --             "<prefix><bucket>:<windowMs>", value "<tokens> <updatedMs>"; then its cooldown gate
 --             when it has one (epoch ms until which every take is refused: an upstream 429)
 -- ARGV[1]    = m, the number of takes in the batch
--- then per take, in the same order:
+-- ARGV[1+t]  = take t's numbers, separated by single spaces:
 --   nowMs     from the caller's clock (every instance agrees on time through it)
 --   cost      tokens to take from every window
 --   n         the number of windows
@@ -42,19 +45,16 @@ export const TAKE_TOKENS_LUA = `
 -- taken, where retryAfterMs = -1 means never (cost exceeds a window's capacity); {0,
 -- retryAfterMs, 1} while the gate is closed (nothing read from or written to the windows);
 -- {-1, message} when this take raised an error.
-local function take(k, a)
-  local now = tonumber(ARGV[a])
-  local cost = tonumber(ARGV[a + 1])
-  local n = tonumber(ARGV[a + 2])
-  if tonumber(ARGV[a + 3]) == 1 then
+local function take(k, v)
+  local now, cost, n = v[1], v[2], v[3]
+  if v[4] == 1 then
     local untilMs = tonumber(redis.call('GET', KEYS[k + n]))
     if untilMs and untilMs > now then return {0, math.ceil(untilMs - now), 1} end
   end
   local available, stamps = {}, {}
   local wait = 0
   for i = 1, n do
-    local capacity = tonumber(ARGV[a + 2 + 2 * i])
-    local window = tonumber(ARGV[a + 3 + 2 * i])
+    local capacity, window = v[3 + 2 * i], v[4 + 2 * i]
     local tokens = capacity
     local stamp = now
     local state = redis.call('GET', KEYS[k + i - 1])
@@ -76,24 +76,23 @@ local function take(k, a)
   if wait == math.huge then return {0, -1} end
   if wait > 0 then return {0, math.ceil(wait)} end
   for i = 1, n do
-    local window = tonumber(ARGV[a + 3 + 2 * i])
-    redis.call('SET', KEYS[k + i - 1], string.format('%.17g %.17g', available[i] - cost, stamps[i]), 'PX', math.ceil(window))
+    redis.call('SET', KEYS[k + i - 1], string.format('%.17g %.17g', available[i] - cost, stamps[i]), 'PX', math.ceil(v[4 + 2 * i]))
   end
   return {1}
 end
 local replies = {}
-local k, a = 1, 2
+local k = 1
 for t = 1, tonumber(ARGV[1]) do
-  local n = tonumber(ARGV[a + 2])
-  local ok, reply = pcall(take, k, a)
+  local v = {}
+  for word in string.gmatch(ARGV[1 + t], '%S+') do v[#v + 1] = tonumber(word) end
+  local ok, reply = pcall(take, k, v)
   if not ok then reply = {-1, type(reply) == 'table' and tostring(reply.err) or tostring(reply)} end
   replies[t] = reply
-  k = k + n + tonumber(ARGV[a + 3])
-  a = a + 4 + 2 * n
+  k = k + v[3] + v[4]
 end
 return replies
 `;
-export const TAKE_TOKENS_SHA1 = "0afe160ecbc368a773f7015db0280fbd130da4d8";
+export const TAKE_TOKENS_SHA1 = "7c9dedee936df3b88175fa09f2129e366363fb1b";
 
 /**
  * Reserve-if-absent that also returns the holder. `SET key value PX ttl NX` alone is atomic but

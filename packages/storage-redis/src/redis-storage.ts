@@ -69,10 +69,10 @@ export function redisStorage(options: RedisStorageOptions): RedisStorage {
     takeTokens: (key: string, windows: readonly TokenWindow[], nowMs: number, cost = 1, gateKey?: string): Promise<TakeResult> => {
       if (windows.length === 0 && gateKey === undefined) return Promise.resolve({ ok: true });
       const keys: string[] = [];
-      const args = [nowMs, cost, windows.length, gateKey === undefined ? 0 : 1];
+      let args = `${nowMs} ${cost} ${windows.length} ${gateKey === undefined ? 0 : 1}`;
       for (const w of windows) {
         keys.push(k(`${key}:${w.windowMs}`));
-        args.push(w.capacity, w.windowMs);
+        args += ` ${w.capacity} ${w.windowMs}`;
       }
       if (gateKey !== undefined) keys.push(k(gateKey));
       // Bounded in time by the batcher (one watchdog timer for every batch in flight).

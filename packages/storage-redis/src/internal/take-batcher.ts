@@ -7,10 +7,10 @@ import { runScript } from "./run-script.js";
 /** Most takes sent in one EVALSHA: bounds the time one script holds the Redis server. */
 export const MAX_TAKES_PER_BATCH = 128;
 
-/** One take as the script reads it: its keys, and `[nowMs, cost, n, gate, capacity, windowMs, …]`. */
+/** One take as the script reads it: its keys, and `"nowMs cost n gate capacity windowMs …"`. */
 export interface TakeArgs {
   readonly keys: readonly string[];
-  readonly args: readonly number[];
+  readonly args: string;
 }
 
 interface Pending {
@@ -51,10 +51,10 @@ export function createTakeBatcher(client: RedisLike, timeoutMs: number): (take: 
     // take nothing on their behalf.
     if (batch.settled) return;
     const keys: string[] = [];
-    const args: number[] = [batch.takes.length];
+    const args: (number | string)[] = [batch.takes.length];
     for (const { take } of batch.takes) {
       for (const key of take.keys) keys.push(key);
-      for (const arg of take.args) args.push(arg);
+      args.push(take.args);
     }
     // Both outcomes are handled here, and settling a take cannot throw: nothing is left floating.
     void runScript(client, TAKE_TOKENS_SCRIPT, keys, args).then(
