@@ -159,7 +159,9 @@ class Plan implements ForwardPlan {
     }
     const redacted = scrubHeaderValues(relayed, patterns);
     const bodyless = req.method === "HEAD" || status === 204 || status === 304 || status < 200;
-    return { kind: "relay", capture: keep, ...scrubbedFraming(patterns, status, bodyless, relayed, redacted, trailer) };
+    // Fields listed rather than spread: a spread is a generic property copy on every answer.
+    const framing = scrubbedFraming(patterns, status, bodyless, relayed, redacted, trailer);
+    return { kind: "relay", headers: framing.headers, capture: keep, scrubber: framing.scrubber, seal: framing.seal };
   }
 
   capture(chunk: Uint8Array): void {

@@ -50,7 +50,8 @@ export async function proceed(rt: GatewayRuntime, req: AuthorisedRequest, body: 
 
     let injection;
     try {
-      injection = await auth.apply({ method: req.method, path: provider.basePath + target.path, query: target.query, ...(body ? { body } : {}) });
+      const path = provider.basePath + target.path;
+      injection = await auth.apply(body ? { method: req.method, path, query: target.query, body } : { method: req.method, path, query: target.query });
     } catch (error) {
       throw error instanceof GatewayError ? error : new GatewayError("PROXY_AUTH_ERROR", "could not obtain upstream credentials", { cause: error });
     }

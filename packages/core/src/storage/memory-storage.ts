@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from "../ports/clock.js";
 import type { ReserveResult, SetOptions, Storage, TakeResult, TokenWindow } from "../ports/storage.js";
-import { type BucketState, takeFromWindows } from "./token-bucket.js";
+import { type BucketState, refill, refused, stampAfterTake, TAKEN, waitForTokens } from "./token-bucket.js";
 
 export const MEMORY_STORAGE_NAME = "memory";
 
@@ -16,8 +16,7 @@ interface Entry {
   expiresAt: number;
 }
 
-interface Bucket {
-  state: BucketState;
+interface Bucket extends BucketState {
   expiresAt: number;
 }
 
@@ -29,7 +28,14 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
   const clock = options.clock ?? systemClock;
   const maxEntries = options.maxEntries ?? 100_000;
   const entries = new Map<string, Entry>();
-  const buckets = new Map<string, Bucket>();
+  // Bucket key → window length → state. The caller's bucket key is the same string on every
+  // request (its hash is cached), where "<key>:<windowMs>" would be built and hashed on each take.
+  const buckets = new Map<string, Map<number, Bucket>>();
+  let bucketCount = 0;
+  // Each window's tokens and stamp before the take, reused across takes (a take never yields):
+  // windows are read before any is written, as in every other storage.
+  const before: number[] = [];
+  const stamps: number[] = [];
 
   const live = (key: string): Entry | undefined => {
     const entry = entries.get(key);
@@ -48,30 +54,42 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
   const take = (key: string, windows: readonly TokenWindow[], nowMs: number, cost: number, gateKey: string | undefined): TakeResult => {
     const gate = gateKey === undefined ? undefined : Number(live(gateKey)?.value);
     if (gate !== undefined && gate > nowMs) return { ok: false, retryAfterMs: Math.ceil(gate - nowMs), gated: true };
-    const keys: string[] = [];
-    const held: Array<Bucket | undefined> = [];
-    const states: Array<BucketState | undefined> = [];
-    for (const window of windows) {
-      const bucketKey = `${key}:${window.windowMs}`;
-      const bucket = buckets.get(bucketKey);
-      keys.push(bucketKey);
-      held.push(bucket);
-      states.push(bucket && bucket.expiresAt > nowMs ? bucket.state : undefined);
+    let byWindow = buckets.get(key);
+    let waitMs = 0;
+    for (let i = 0; i < windows.length; i++) {
+      const w = windows[i] as TokenWindow;
+      const bucket = byWindow?.get(w.windowMs);
+      const state = bucket && bucket.expiresAt > nowMs ? bucket : undefined;
+      const tokens = refill(state, w, nowMs);
+      before[i] = tokens;
+      stamps[i] = stampAfterTake(state, nowMs);
+      waitMs = Math.max(waitMs, waitForTokens(tokens, w, cost));
     }
-    const { result, next } = takeFromWindows(states, windows, nowMs, cost);
-    if (!next) return result;
-    // A bucket untouched for a whole window is full again: its state can go (TTL on everything).
-    // An existing entry is updated in place (Map.set would not move it in eviction order either).
-    for (let i = 0; i < next.length; i++) {
-      const expiresAt = nowMs + (windows[i] as TokenWindow).windowMs;
-      const bucket = held[i];
+    if (waitMs > 0) return refused(waitMs);
+    if (!byWindow) buckets.set(key, (byWindow = new Map()));
+    // A bucket untouched for a whole window is full again: every state expires after its window.
+    for (let i = 0; i < windows.length; i++) {
+      const { windowMs } = windows[i] as TokenWindow;
+      const bucket = byWindow.get(windowMs);
+      const tokens = (before[i] as number) - cost;
+      const updatedMs = stamps[i] as number;
+      const expiresAt = nowMs + windowMs;
       if (bucket) {
-        bucket.state = next[i] as BucketState;
+        bucket.tokens = tokens;
+        bucket.updatedMs = updatedMs;
         bucket.expiresAt = expiresAt;
-      } else buckets.set(keys[i] as string, { state: next[i] as BucketState, expiresAt });
+      } else {
+        byWindow.set(windowMs, { tokens, updatedMs, expiresAt });
+        bucketCount++;
+      }
     }
-    if (buckets.size > maxEntries) buckets.delete(buckets.keys().next().value as string);
-    return result;
+    // Bounded (invariant 8): the oldest bucket key goes, with all its windows.
+    if (bucketCount > maxEntries) {
+      const [oldest, itsWindows] = buckets.entries().next().value as [string, Map<number, Bucket>];
+      buckets.delete(oldest);
+      bucketCount -= itsWindows.size;
+    }
+    return TAKEN;
   };
 
   return {

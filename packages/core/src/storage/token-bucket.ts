@@ -30,13 +30,33 @@ export function takeFromWindows(
     const w = windows[i] as TokenWindow;
     const tokens = refill(states[i], w, nowMs);
     available.push(tokens);
-    const missing = cost - tokens;
-    if (missing > 0) waitMs = Math.max(waitMs, cost > w.capacity ? Number.POSITIVE_INFINITY : (missing * w.windowMs) / w.capacity);
+    waitMs = Math.max(waitMs, waitForTokens(tokens, w, cost));
   }
-  if (waitMs > 0) return { result: { ok: false, retryAfterMs: Math.ceil(waitMs) }, next: undefined };
-  // The stamp never moves back: a take from an instance whose clock is behind must not make the
-  // next take count the same refill time twice.
+  if (waitMs > 0) return { result: refused(waitMs), next: undefined };
   const next: BucketState[] = [];
-  for (let i = 0; i < available.length; i++) next.push({ tokens: (available[i] as number) - cost, updatedMs: Math.max(nowMs, states[i]?.updatedMs ?? nowMs) });
-  return { result: { ok: true }, next };
+  for (let i = 0; i < available.length; i++) next.push({ tokens: (available[i] as number) - cost, updatedMs: stampAfterTake(states[i], nowMs) });
+  return { result: TAKEN, next };
+}
+
+/** One window's share of a take: ms until `cost` tokens are there (0 now, ∞ never). */
+export function waitForTokens(tokens: number, window: TokenWindow, cost: number): number {
+  const missing = cost - tokens;
+  if (missing <= 0) return 0;
+  return cost > window.capacity ? Number.POSITIVE_INFINITY : (missing * window.windowMs) / window.capacity;
+}
+
+/**
+ * A window's stamp after a take. It never moves back: a take from an instance whose clock is
+ * behind must not make the next take count the same refill time twice.
+ */
+export function stampAfterTake(state: BucketState | undefined, nowMs: number): number {
+  return Math.max(nowMs, state?.updatedMs ?? nowMs);
+}
+
+/** A successful take's answer; frozen, so one object serves every take. */
+export const TAKEN: TakeResult = Object.freeze({ ok: true });
+
+/** The refusal for the longest wait over a take's windows. */
+export function refused(waitMs: number): TakeResult {
+  return { ok: false, retryAfterMs: Math.ceil(waitMs) };
 }
