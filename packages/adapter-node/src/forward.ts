@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
-import { type Answer, type ErrorCode, type ForwardPlan, SCRUB_BUFFER_BYTES, type Scrubber, type SealedAnswer } from "@outpost/core";
+import { type Answer, type ErrorCode, type ForwardPlan, headerValue, SCRUB_BUFFER_BYTES, type Scrubber, type SealedAnswer } from "@outpost/core";
 import { errors } from "undici";
 import { BodyLimit } from "./body-limit.js";
 import { hasBody } from "./request-info.js";
@@ -19,17 +19,12 @@ function isBodyless(method: string, status: number): boolean {
 const AGENT_GONE = 499;
 
 function declaredLength(headers: readonly string[]): number | undefined {
-  for (let i = 0; i < headers.length; i += 2) {
-    if ((headers[i] as string).toLowerCase() === "content-length") return Number(headers[i + 1]);
-  }
-  return undefined;
+  const length = headerValue(headers, "content-length");
+  return length === undefined ? undefined : Number(length);
 }
 
 function isEventStream(headers: readonly string[]): boolean {
-  for (let i = 0; i < headers.length; i += 2) {
-    if ((headers[i] as string).toLowerCase() === "content-type") return (headers[i + 1] as string).startsWith("text/event-stream");
-  }
-  return false;
+  return headerValue(headers, "content-type")?.startsWith("text/event-stream") ?? false;
 }
 
 function latin1(raw: Buffer[]): string[] {
@@ -143,8 +138,11 @@ class Exchange implements UpstreamHandler {
       return true;
     }
     this.declared = declaredLength(decision.headers);
-    // Node holds streamed headers until the first body chunk; SSE and unsized bodies must not wait for it.
-    if (this.declared === undefined || isEventStream(decision.headers)) res.flushHeaders();
+    // Node holds streamed headers until the first body chunk; SSE and unsized bodies must not wait
+    // for it. The flush waits for the end of this I/O callback: undici reports a first chunk that
+    // came in the same read right after the headers, and Node then sends both in one write, so
+    // the agent gets the first event with the headers, not one wake-up later (bench/, SSE).
+    if (this.declared === undefined || isEventStream(decision.headers)) queueMicrotask(() => this.flushHeaders());
     this.scrubber = decision.scrubber;
     this.resumeUpstream = resume;
     this.phase = STREAMING;
@@ -208,6 +206,12 @@ class Exchange implements UpstreamHandler {
     if (this.capturing) plan.capture(sealed.body);
     res.end(sealed.body);
     this.finish({ status: this.status, bytesOut: sealed.body.byteLength });
+  }
+
+  /** Sends the headers on their own unless a body chunk already took them along. */
+  private flushHeaders(): void {
+    // `headersSent` turns true at writeHead, before anything is written: count our own bytes.
+    if (this.counted === 0 && this.phase === STREAMING && !this.res.destroyed) this.res.flushHeaders();
   }
 
   private emit(chunk: Uint8Array): boolean {

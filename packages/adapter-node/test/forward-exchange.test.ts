@@ -3,6 +3,7 @@
  * agent, whether the upstream is contacted, and what is reported to `finish` (the request log and
  * the idempotency and cache writes hang off it, so it must run exactly once).
  */
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { type AddressInfo, connect, createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
@@ -140,5 +141,59 @@ describe("forward: the Node data path", () => {
     expect(outcomes).toHaveLength(1);
     expect(outcomes[0]).toMatchObject({ status, bytesOut: 0 });
     expect(outcomes[0]?.complete).not.toBe(false);
+  });
+
+  describe("streamed answers (SSE): the headers are flushed, and a first event that came with them leaves with them", () => {
+    /**
+     * The agent's first read of each of `times` requests, in a process of its own: in this one the
+     * proxy's writes of one turn would all be waiting before the agent got to read any of them.
+     */
+    async function firstReads(upstreamWrites: (socket: Socket) => void, times: number): Promise<string[]> {
+      const upstream = createNetServer((socket) => socket.once("data", () => upstreamWrites(socket)));
+      const origin = `http://127.0.0.1:${await listen(upstream)}`;
+      const client = upstreamClient();
+      const proxy = createServer((req, res) => forward(relayPlan(origin, "GET", []), req, res, client));
+      const port = await listen(proxy);
+      const agentScript = `
+        const { connect } = require("node:net");
+        (async () => {
+          const reads = [];
+          for (let i = 0; i < ${times}; i++) {
+            reads.push(await new Promise((resolve) => {
+              const socket = connect(${port}, "127.0.0.1", () => socket.write("GET /x HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n"));
+              socket.once("data", (chunk) => { socket.destroy(); resolve(chunk.toString("latin1")); });
+            }));
+          }
+          process.stdout.write(JSON.stringify(reads));
+        })();`;
+      const child = spawn(process.execPath, ["-e", agentScript], { stdio: ["ignore", "pipe", "inherit"] });
+      let out = "";
+      child.stdout.on("data", (chunk) => (out += chunk));
+      await once(child, "exit");
+      return JSON.parse(out) as string[];
+    }
+    const HEAD = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const event = (n: number) => {
+      const data = `data: ${n}\n\n`;
+      return `${data.length.toString(16)}\r\n${data}\r\n`;
+    };
+
+    it("headers and the first event in one upstream read reach the agent in one write", async () => {
+      // Flushed at once, the headers would leave alone and the event one agent wake-up later.
+      const reads = await firstReads((socket) => {
+        socket.write(HEAD + event(1));
+        setTimeout(() => socket.end(event(2) + "0\r\n\r\n"), 100);
+      }, 10);
+      for (const first of reads) expect(first).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n[\s\S]*data: 1\n\n/);
+    });
+
+    it("headers with no event yet are sent without waiting for one", async () => {
+      const [first] = await firstReads((socket) => {
+        socket.write(HEAD);
+        setTimeout(() => socket.end(event(1) + "0\r\n\r\n"), 2_000);
+      }, 1);
+      expect(first).toMatch(/^HTTP\/1\.1 200 OK\r\n/i);
+      expect(first).not.toContain("data: 1");
+    });
   });
 });
