@@ -202,3 +202,28 @@ describe("parseYamlSource: invalid YAML is refused with file and line (SEC-109)"
     }
   });
 });
+
+describe("parseYamlSource: one parse per source object", () => {
+  // Start-up reads each provider file twice (plugin references, then the configuration); a parse
+  // allocates about a thousand times the text in short-lived objects, so it must happen once.
+  it("returns the same parse for the same source object, and parses another object anew", () => {
+    const source = { file: "p.yaml", text: "name: p\nlist: [1, 2]\n" };
+    const first = parseYamlSource(source);
+    expect(parseYamlSource(source)).toBe(first);
+    const copy = { ...source };
+    expect(parseYamlSource(copy)).not.toBe(first);
+    expect(parseYamlSource(copy).value).toEqual(first.value);
+  });
+
+  it("a text that does not parse fails the same way every time", () => {
+    const source = { file: "bad.yaml", text: "a: 1\na: 2\n" };
+    let first: unknown;
+    try {
+      parseYamlSource(source);
+    } catch (error) {
+      first = error;
+    }
+    expect(first).toBeInstanceOf(ConfigError);
+    expect(() => parseYamlSource(source)).toThrow(first as Error);
+  });
+});
