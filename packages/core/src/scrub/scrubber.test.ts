@@ -171,6 +171,32 @@ describe("createScrubber: leftmost-longest", () => {
 /** Secrets as configured: printable, at least 8 characters. */
 const secretArb = fc.string({ minLength: 8, maxLength: 40, unit: fc.constantFrom(..."abcdefXYZ0123456789-_.+/=:é€😀 ") });
 
+describe("createScrubber: chunks it was given", () => {
+  /** Slices as views, as a Node Buffer does: the held-back tail must not be one. */
+  class ViewSlicing extends Uint8Array {
+    override slice(start?: number, end?: number): Uint8Array {
+      return this.subarray(start, end);
+    }
+  }
+
+  it("a chunk the caller reuses after push does not change the held-back tail", () => {
+    const secret = "s3cr3t-value-0123456789";
+    const run = (continuation: string) => {
+      const scrubber = createScrubber(compilePatterns([secret]));
+      const first = enc.encode(`before ${secret.slice(0, 10)}`);
+      const chunk = new ViewSlicing(first.length);
+      chunk.set(first);
+      // What push returns may be a view of the chunk: it is sent before the chunk is reused.
+      const sent = dec.decode(scrubber.push(chunk));
+      chunk.fill(0x78); // the caller's buffer is reused for the next read
+      return sent + dec.decode(concat([scrubber.push(enc.encode(continuation)), scrubber.flush()]));
+    };
+    // Not a secret after all: the held-back bytes are released as they were received.
+    expect(run("XYZ after")).toBe(`before ${secret.slice(0, 10)}XYZ after`);
+    expect(run(`${secret.slice(10)} after`)).toBe(`before ${R} after`);
+  });
+});
+
 describe("createScrubber: secrets in response bodies", () => {
   const secret = "sk_live/Tok+en=9a8b7c6d~é";
 

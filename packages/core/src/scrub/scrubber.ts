@@ -150,7 +150,11 @@ class StreamScrubber implements Scrubber {
 
   push(chunk: Uint8Array): Uint8Array {
     if (this.#p.size === 0) return chunk;
-    return this.#scan(chunk, false);
+    // The scan reads plain Uint8Arrays only: a Node Buffer is a subclass with a map of its own,
+    // which makes the hot loop's byte reads polymorphic when both kinds come through (flush
+    // passes a plain one). A plain view also makes the held-back tail a real copy: Buffer#slice
+    // is a view, which would tie what is held to a chunk the caller may reuse.
+    return this.#scan(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), false);
   }
 
   flush(): Uint8Array {
