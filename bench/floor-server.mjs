@@ -5,6 +5,9 @@
 //   --variant decide    all of core's work for a small answer, no upstream: the decision
 //                       (gateway.handle: identity, policy, rate limit, credential, plan), then
 //                       respond + seal on the upstream's body and finish (log record, events)
+//   --variant decide-twice  as decide, with core's whole work run a second time per request
+//                       (answer discarded): what the same work costs once its code and data are
+//                       warm, against its first pass in a request
 //   --variant glue      Outpost's Node handler and data path (createOutpostHandler → undici dispatch
 //                       → the agent) driven by a trivial plan instead of core: the plumbing alone
 //
@@ -96,25 +99,29 @@ function trivialGateway(origin, authorization) {
 
 let handler;
 if (values.variant === "constant") handler = (req, res) => constant(res);
-else if (values.variant === "decide") {
+else if (values.variant === "decide" || values.variant === "decide-twice") {
   const gateway = await benchGateway();
   const upstreamHeaders = ["content-type", "application/json", "content-length", String(SMALL.byteLength), "date", new Date().toUTCString()];
-  handler = (req, res) => {
-    const length = req.headers["content-length"];
+  // Everything core does for a forwarded small answer: the plan, the answer's headers and
+  // scrubbing (as if the upstream had sent SMALL), the log record and events.
+  const decideAndAnswer = (req, send) =>
     gateway
-      .handle({ method: req.method, target: req.url, headers: req.rawHeaders, peer: req.socket.remoteAddress, contentLength: length === undefined ? undefined : Number(length), hasBody: false })
+      .handle({ method: req.method, target: req.url, headers: req.rawHeaders, peer: req.socket.remoteAddress, contentLength: undefined, hasBody: false })
       .then((outcome) => {
         if (outcome.kind !== "forward") throw new Error(`expected a forward plan, got ${outcome.kind}`);
-        // Everything core does for a forwarded small answer: the plan, the answer's headers and
-        // scrubbing (as if the upstream had sent SMALL), the log record and events.
         const { plan } = outcome;
         const decision = plan.respond(200, upstreamHeaders);
         const sealed = decision.kind === "relay" && decision.seal ? decision.seal(SMALL) : { headers: CONSTANT, body: SMALL };
-        res.writeHead(200, sealed.headers);
-        res.end(sealed.body);
+        send(sealed);
         return plan.finish({ status: 200, bytesIn: 0, bytesOut: sealed.body.byteLength, upstreamMs: 0 });
-      })
-      .catch(() => res.destroy());
+      });
+  const twice = values.variant === "decide-twice";
+  handler = (req, res) => {
+    if (twice) decideAndAnswer(req, () => {}).catch(() => {});
+    decideAndAnswer(req, (sealed) => {
+      res.writeHead(200, sealed.headers);
+      res.end(sealed.body);
+    }).catch(() => res.destroy());
   };
 } else if (values.variant === "glue") handler = createOutpostHandler({ gateway: trivialGateway(values.upstream, `Bearer ${process.env.BENCH_TOKEN}`) });
 else throw new Error(`unknown --variant ${values.variant}`);

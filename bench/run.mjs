@@ -441,6 +441,7 @@ const T = {
   referenceDispatch: { key: "reference-dispatch", label: "reference proxy on undici dispatch()", argv: (up) => [REFERENCE, "--upstream", up, "--api", "dispatch"] },
   floorConstant: { key: "floor-constant", label: "node:http answering a constant (no upstream)", argv: (up) => [FLOOR, "--upstream", up, "--variant", "constant"] },
   floorDecide: { key: "floor-decide", label: "core's work for the request, constant upstream answer (no upstream)", provider: PROVIDER, argv: (up) => [FLOOR, "--upstream", up, "--variant", "decide"] },
+  floorDecideTwice: { key: "floor-decide-twice", label: "core's work twice per request (the second answer discarded), no upstream", provider: PROVIDER, argv: (up) => [FLOOR, "--upstream", up, "--variant", "decide-twice"] },
   floorGlue: { key: "floor-glue", label: "Outpost's Node data path with a trivial plan (no core)", provider: PROVIDER, argv: (up) => [FLOOR, "--upstream", up, "--variant", "glue"] },
 };
 
@@ -458,7 +459,7 @@ const SCENARIOS = [
     title: "Small GET, part by part",
     optIn: true,
     shape: { method: "GET", path: "/small" },
-    targets: [T.reference, T.referenceDispatch, T.floorConstant, T.floorDecide, T.floorGlue, T.outpost],
+    targets: [T.reference, T.referenceDispatch, T.floorConstant, T.floorDecide, T.floorDecideTwice, T.floorGlue, T.outpost],
   },
 ];
 
