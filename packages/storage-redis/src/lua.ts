@@ -22,9 +22,10 @@ export interface LuaScript {
  * single takes it would have seen without batching. Each take reproduces core's
  * `takeFromWindows` (`packages/core/src/storage/token-bucket.ts`) operation for operation, in the
  * same floating-point order, so Redis and memory storage give identical answers. A take's numbers
-travel as one space-separated argument: the client's work per argument was most of a batch's
-cost on the proxy (ioredis, bench/), and JavaScript's number-to-string is exact (shortest
-round-trip form), so Lua's tonumber reads back the same doubles. State is written
+ * travel as one space-separated argument: the client's work per argument was most of a batch's
+ * cost on the proxy (ioredis, bench/), and JavaScript's number-to-string is exact (shortest
+ * round-trip form), so Lua's tonumber reads back the same doubles (finite ones only: the storage
+ * refuses others before sending). State is written
  * with %.17g so a fractional token count survives the round trip through a Redis string exactly
  * (Lua's default number-to-string keeps only 14 digits). A take that raises (a key of the wrong
  * type) fails alone: its reply says so and the other takes in the batch are unaffected.

@@ -68,6 +68,10 @@ export function redisStorage(options: RedisStorageOptions): RedisStorage {
       bounded("reserve", async () => parseReserve(await runScript(client, RESERVE_SCRIPT, [k(key)], [value, toPx(opts.ttlMs)]))),
     takeTokens: (key: string, windows: readonly TokenWindow[], nowMs: number, cost = 1, gateKey?: string): Promise<TakeResult> => {
       if (windows.length === 0 && gateKey === undefined) return Promise.resolve({ ok: true });
+      // The numbers travel as text (lua.ts): only finite ones read back the same on every Lua (5.3
+      // and later reject "NaN" and "Infinity"), and a word that does not read would shift the rest
+      // of the batch onto the wrong keys. Anything else fails this take alone, here.
+      if (!allFinite(nowMs, cost, windows)) return Promise.reject(new RangeError("[outpost] [storage-redis] takeTokens: nowMs, cost and every window must be finite numbers"));
       const keys: string[] = [];
       let args = `${nowMs} ${cost} ${windows.length} ${gateKey === undefined ? 0 : 1}`;
       for (const w of windows) {
@@ -85,6 +89,12 @@ export function redisStorage(options: RedisStorageOptions): RedisStorage {
 }
 
 // --- Internal helpers ---
+
+function allFinite(nowMs: number, cost: number, windows: readonly TokenWindow[]): boolean {
+  if (!Number.isFinite(nowMs) || !Number.isFinite(cost)) return false;
+  for (const w of windows) if (!Number.isFinite(w.capacity) || !Number.isFinite(w.windowMs)) return false;
+  return true;
+}
 
 /** PX takes a positive integer; rounding up never lets an entry expire early. */
 function toPx(ttlMs: number): number {

@@ -105,6 +105,26 @@ describe("takeTokens batching", () => {
     expect(String((broken as PromiseRejectedResult).reason)).toMatch(/takeTokens failed: .*WRONGTYPE/);
   });
 
+  it("a take with a number that is not finite fails alone, before it is sent; the others in its turn are answered", async () => {
+    const keyPrefix = freshPrefix("not-finite");
+    const storage = redisStorage({ client, keyPrefix });
+    const now = Date.now();
+    const [before, nan, infinite, after] = await Promise.allSettled([
+      storage.takeTokens("a", small, now),
+      storage.takeTokens("b", small, Number.NaN),
+      storage.takeTokens("c", [{ capacity: Number.POSITIVE_INFINITY, windowMs: 1_000 }], now),
+      storage.takeTokens("d", small, now),
+    ]);
+    expect(before).toEqual({ status: "fulfilled", value: { ok: true } });
+    expect(after).toEqual({ status: "fulfilled", value: { ok: true } });
+    for (const refused of [nan, infinite]) {
+      expect(refused.status).toBe("rejected");
+      expect(String((refused as PromiseRejectedResult).reason)).toMatch(/must be finite/);
+    }
+    // The takes around them landed on their own keys.
+    expect(await client.exists(`${keyPrefix}a:1000`, `${keyPrefix}d:1000`)).toBe(2);
+  });
+
   it("takes made in different turns are separate commands", async () => {
     const counting = countingClient(client);
     const storage = redisStorage({ client: counting.client, keyPrefix: freshPrefix("turns") });

@@ -1,6 +1,6 @@
 import { isPluginPath } from "../auth/modules/plugin.js";
 import { ConfigError } from "../errors/config-error.js";
-import { type ConfigSource, parseYamlSource } from "./yaml-source.js";
+import { type ConfigSource, parseYamlSourceForReuse } from "./yaml-source.js";
 
 /** Where a provider file names a plugin file (`auth: {type: plugin, module: ./x.mjs}`). */
 export interface PluginFileReference {
@@ -20,7 +20,7 @@ export function pluginFileReferences(sources: readonly ConfigSource[]): PluginFi
   for (const source of sources) {
     let parsed;
     try {
-      parsed = parseYamlSource(source);
+      parsed = parseYamlSourceForReuse(source);
     } catch (error) {
       if (error instanceof ConfigError) continue;
       throw error;

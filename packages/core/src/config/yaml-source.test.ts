@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, type ConfigIssue } from "../errors/config-error.js";
-import { parseYamlSource } from "./yaml-source.js";
+import { parseYamlSource, parseYamlSourceForReuse } from "./yaml-source.js";
 
 /** Joins rows into a YAML text: row i is line i + 1, which keeps expected lines readable. */
 const yaml = (...rows: string[]) => `${rows.join("\n")}\n`;
@@ -203,23 +203,25 @@ describe("parseYamlSource: invalid YAML is refused with file and line (SEC-109)"
   });
 });
 
-describe("parseYamlSource: one parse per source object", () => {
+describe("parseYamlSourceForReuse: one parse for the plugin references and the configuration", () => {
   // Start-up reads each provider file twice (plugin references, then the configuration); a parse
-  // allocates about a thousand times the text in short-lived objects, so it must happen once.
-  it("returns the same parse for the same source object, and parses another object anew", () => {
+  // allocates about a thousand times the text in short-lived objects, so it must happen once, and
+  // must not stay alive afterwards with a source object its caller keeps.
+  it("the next parseYamlSource of the same object takes the kept parse; after that it parses anew", () => {
     const source = { file: "p.yaml", text: "name: p\nlist: [1, 2]\n" };
-    const first = parseYamlSource(source);
-    expect(parseYamlSource(source)).toBe(first);
-    const copy = { ...source };
-    expect(parseYamlSource(copy)).not.toBe(first);
-    expect(parseYamlSource(copy).value).toEqual(first.value);
+    const kept = parseYamlSourceForReuse(source);
+    expect(parseYamlSource(source)).toBe(kept);
+    const again = parseYamlSource(source);
+    expect(again).not.toBe(kept);
+    expect(again.value).toEqual(kept.value);
+    expect(parseYamlSource({ ...source })).not.toBe(again);
   });
 
-  it("a text that does not parse fails the same way every time", () => {
+  it("a text that does not parse fails the same way both times", () => {
     const source = { file: "bad.yaml", text: "a: 1\na: 2\n" };
     let first: unknown;
     try {
-      parseYamlSource(source);
+      parseYamlSourceForReuse(source);
     } catch (error) {
       first = error;
     }

@@ -22,26 +22,34 @@ export interface ParsedYaml {
  * replace the first.
  */
 export function parseYamlSource(source: ConfigSource): ParsedYaml {
-  const known = parsed.get(source);
-  if (known instanceof ConfigError) throw known;
-  if (known) return known;
-  try {
-    const result = parseOnce(source);
-    parsed.set(source, result);
-    return result;
-  } catch (error) {
-    if (error instanceof ConfigError) parsed.set(source, error);
-    throw error;
-  }
+  const kept = reusable.get(source);
+  if (kept === undefined) return parseOnce(source);
+  reusable.delete(source);
+  if (kept instanceof ConfigError) throw kept;
+  return kept;
 }
 
 /**
- * Parses per source object, not per call: start-up reads each provider file twice (its plugin
- * references, then the configuration), and a YAML parse allocates ~1,000× the text's size in
- * short-lived objects (92 MB for 1,000 rules), which the heap keeps as peak RSS (bench/). Weak:
- * an entry lives as long as the caller's source object.
+ * Parses and keeps the result for the next `parseYamlSource` of the same source object, which
+ * takes it: start-up reads each provider file twice (its plugin references, then the
+ * configuration), and a YAML parse allocates ~1,000× the text's size in short-lived objects (92 MB
+ * for 1,000 rules), which the heap keeps as peak RSS (bench/). Taken once, nothing stays alive
+ * with a source object its caller keeps.
  */
-const parsed = new WeakMap<ConfigSource, ParsedYaml | ConfigError>();
+export function parseYamlSourceForReuse(source: ConfigSource): ParsedYaml {
+  let result: ParsedYaml | ConfigError;
+  try {
+    result = parseOnce(source);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    result = error;
+  }
+  reusable.set(source, result);
+  if (result instanceof ConfigError) throw result;
+  return result;
+}
+
+const reusable = new WeakMap<ConfigSource, ParsedYaml | ConfigError>();
 
 function parseOnce(source: ConfigSource): ParsedYaml {
   const lineCounter = new LineCounter();

@@ -28,7 +28,9 @@ describe("memory storage bounds (invariant 8)", () => {
     await storage.takeTokens("a", two, now);
     await storage.takeTokens("b", two, now); // four windows held: "a" goes
     expect((await storage.takeTokens("b", two, now)).ok).toBe(false);
-    expect(await storage.takeTokens("a", two, now)).toEqual({ ok: true });
+    expect(await storage.takeTokens("a", two, now)).toEqual({ ok: true }); // "b" goes, never "a"
+    expect((await storage.takeTokens("a", two, now)).ok).toBe(false); // its debit stood
+    expect(await storage.takeTokens("b", two, now)).toEqual({ ok: true });
   });
 
   it("keeps at most maxEntries values", async () => {

@@ -83,11 +83,15 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
         bucketCount++;
       }
     }
-    // Bounded (invariant 8): the oldest bucket key goes, with all its windows.
+    // Bounded (invariant 8): the oldest bucket keys go, each with all its windows, never the one
+    // just taken from (its debit must stand).
     if (bucketCount > maxEntries) {
-      const [oldest, itsWindows] = buckets.entries().next().value as [string, Map<number, Bucket>];
-      buckets.delete(oldest);
-      bucketCount -= itsWindows.size;
+      for (const [oldest, itsWindows] of buckets) {
+        if (bucketCount <= maxEntries) break;
+        if (oldest === key) continue;
+        buckets.delete(oldest);
+        bucketCount -= itsWindows.size;
+      }
     }
     return TAKEN;
   };

@@ -41,7 +41,8 @@ export function takeFromWindows(
 /** One window's share of a take: ms until `cost` tokens are there (0 now, ∞ never). */
 export function waitForTokens(tokens: number, window: TokenWindow, cost: number): number {
   const missing = cost - tokens;
-  if (missing <= 0) return 0;
+  // Not `missing <= 0`: a NaN must not wait, as in the Lua take, rather than cancel a refusal.
+  if (!(missing > 0)) return 0;
   return cost > window.capacity ? Number.POSITIVE_INFINITY : (missing * window.windowMs) / window.capacity;
 }
 
