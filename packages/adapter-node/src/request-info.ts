@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { headerValue, isHeader, type RequestInfo } from "@outpost/core";
+import { headerValue, type RequestInfo } from "@outpost/core";
 
 // The framing fields are read from `rawHeaders`, never `req.headers`: that getter builds a
 // lower-cased object of every field on first use, one of the larger costs of a small request in
@@ -30,6 +30,5 @@ export function hasBody(req: IncomingMessage): boolean {
 }
 
 function isChunked(raw: readonly string[]): boolean {
-  for (let i = 0; i < raw.length; i += 2) if (isHeader(raw[i] as string, "transfer-encoding")) return true;
-  return false;
+  return headerValue(raw, "transfer-encoding") !== undefined;
 }

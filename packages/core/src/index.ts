@@ -67,7 +67,7 @@ export { parseCidr } from "./host/cidr.js";
 export type { Cidr } from "./host/cidr.js";
 
 export type { RequestInfo } from "./pipeline/request-info.js";
-export { headerValue, isHeader } from "./pipeline/request-info.js";
+export { headerValue } from "./pipeline/request-info.js";
 export type { ForwardPlan, ForwardOutcome, Outcome, ResponseDecision } from "./pipeline/forward-plan.js";
 export { SCRUB_BUFFER_BYTES } from "./pipeline/response-scrub.js";
 export type { SealedAnswer } from "./pipeline/response-scrub.js";
