@@ -8,15 +8,27 @@ describe("memory storage bounds (invariant 8)", () => {
   const window = [{ capacity: 1, windowMs: 60_000 }];
   const now = 1_700_000_000_000;
 
-  it("keeps at most maxEntries bucket windows: the oldest bucket key is dropped, and starts full again", async () => {
+  it("keeps at most maxEntries bucket windows: the least recently used key is dropped, and starts full again", async () => {
     const storage = memoryStorage({ maxEntries: 2 });
     expect(await storage.takeTokens("a", window, now)).toEqual({ ok: true });
-    expect((await storage.takeTokens("a", window, now)).ok).toBe(false);
     await storage.takeTokens("b", window, now);
-    expect((await storage.takeTokens("a", window, now)).ok).toBe(false); // two keys fit
-    await storage.takeTokens("c", window, now); // a third: the oldest, "a", goes
+    expect((await storage.takeTokens("a", window, now)).ok).toBe(false); // two keys fit; "a" is used last
+    await storage.takeTokens("c", window, now); // a third: "b", idle since, goes
+    expect(await storage.takeTokens("b", window, now)).toEqual({ ok: true });
+    expect((await storage.takeTokens("c", window, now)).ok).toBe(false); // "a" went for "b"
     expect(await storage.takeTokens("a", window, now)).toEqual({ ok: true });
-    expect((await storage.takeTokens("c", window, now)).ok).toBe(false);
+  });
+
+  it("a flood of new keys cannot reset a limit that is in use (a PSK failure bucket per source address)", async () => {
+    const storage = memoryStorage({ maxEntries: 100 });
+    const limit = [{ capacity: 50, windowMs: 60_000 }];
+    let taken = 0;
+    for (let i = 0; i < 1_000; i++) {
+      await storage.takeTokens(`pskfail:host:10.0.${i >> 8}.${i & 255}`, window, now);
+      if (i % 10 === 0 && (await storage.takeTokens("rl:github:default", limit, now)).ok) taken++;
+    }
+    // 100 takes were tried, 10× the bound of keys went by between them: only the capacity passed.
+    expect(taken).toBe(50);
   });
 
   it("counts every window of a bucket against the bound", async () => {
@@ -33,12 +45,14 @@ describe("memory storage bounds (invariant 8)", () => {
     expect(await storage.takeTokens("b", two, now)).toEqual({ ok: true });
   });
 
-  it("keeps at most maxEntries values", async () => {
+  it("keeps at most maxEntries values: the least recently read or written goes", async () => {
     const storage = memoryStorage({ maxEntries: 2 });
     await storage.set("a", "1");
     await storage.set("b", "2");
+    expect(await storage.get("a")).toBe("1");
     await storage.set("c", "3");
-    expect(await storage.get("a")).toBeUndefined();
+    expect(await storage.get("b")).toBeUndefined();
+    expect(await storage.get("a")).toBe("1");
     expect(await storage.get("c")).toBe("3");
   });
 

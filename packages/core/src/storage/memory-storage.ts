@@ -7,7 +7,10 @@ export const MEMORY_STORAGE_NAME = "memory";
 export interface MemoryStorageOptions {
   /** Expiry is judged by this clock. @default systemClock */
   readonly clock?: Clock;
-  /** Entries kept before the oldest are evicted (a bound, invariant 8). @default 100000 */
+  /**
+   * Values, and bucket windows, kept before the least recently used are evicted (a bound,
+   * invariant 8). @default 100000
+   */
   readonly maxEntries?: number;
 }
 
@@ -27,11 +30,18 @@ interface Bucket extends BucketState {
 export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
   const clock = options.clock ?? systemClock;
   const maxEntries = options.maxEntries ?? 100_000;
+  // Both maps are kept in least-recently-used order (a Map iterates in insertion order, so a use
+  // re-inserts): eviction in creation order would let keys an agent can mint at will (one PSK
+  // failure bucket per source address) push out a provider's busy rate-limit bucket, resetting
+  // its limit. Under LRU, a flood evicts only what has been idle through all of it.
   const entries = new Map<string, Entry>();
   // Bucket key → window length → state. The caller's bucket key is the same string on every
   // request (its hash is cached), where "<key>:<windowMs>" would be built and hashed on each take.
   const buckets = new Map<string, Map<number, Bucket>>();
   let bucketCount = 0;
+  // The most recently used bucket key: a run of takes on one key (one provider's limit) moves
+  // nothing.
+  let newest: string | undefined;
   // Each window's tokens and stamp before the take, reused across takes (a take never yields):
   // windows are read before any is written, as in every other storage.
   const before: number[] = [];
@@ -39,10 +49,10 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
 
   const live = (key: string): Entry | undefined => {
     const entry = entries.get(key);
-    if (entry && entry.expiresAt <= clock.now()) {
-      entries.delete(key);
-      return undefined;
-    }
+    if (!entry) return undefined;
+    entries.delete(key);
+    if (entry.expiresAt <= clock.now()) return undefined;
+    entries.set(key, entry);
     return entry;
   };
   const put = (key: string, value: string, ttlMs: number | undefined) => {
@@ -55,6 +65,12 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
     const gate = gateKey === undefined ? undefined : Number(live(gateKey)?.value);
     if (gate !== undefined && gate > nowMs) return { ok: false, retryAfterMs: Math.ceil(gate - nowMs), gated: true };
     let byWindow = buckets.get(key);
+    if (byWindow && key !== newest) {
+      // Refused takes count as use too: the bucket refusing a flood is the one that must stay.
+      buckets.delete(key);
+      buckets.set(key, byWindow);
+      newest = key;
+    }
     let waitMs = 0;
     for (let i = 0; i < windows.length; i++) {
       const w = windows[i] as TokenWindow;
@@ -66,7 +82,10 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       waitMs = Math.max(waitMs, waitForTokens(tokens, w, cost));
     }
     if (waitMs > 0) return refused(waitMs);
-    if (!byWindow) buckets.set(key, (byWindow = new Map()));
+    if (!byWindow) {
+      buckets.set(key, (byWindow = new Map()));
+      newest = key;
+    }
     // A bucket untouched for a whole window is full again: every state expires after its window.
     for (let i = 0; i < windows.length; i++) {
       const { windowMs } = windows[i] as TokenWindow;
@@ -83,8 +102,8 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
         bucketCount++;
       }
     }
-    // Bounded (invariant 8): the oldest bucket keys go, each with all its windows, never the one
-    // just taken from (its debit must stand).
+    // Bounded (invariant 8): the least recently used bucket keys go, each with all its windows,
+    // never the one just taken from (its debit must stand; it is the newest anyway).
     if (bucketCount > maxEntries) {
       for (const [oldest, itsWindows] of buckets) {
         if (bucketCount <= maxEntries) break;
