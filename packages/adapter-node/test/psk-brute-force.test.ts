@@ -2,7 +2,7 @@
  * Issue 6 item 4: PSK failures from one address are themselves rate limited, so a key cannot be
  * brute-forced; while locked out even the right key learns nothing (no comparison happens).
  */
-import { loadConfig, secretsFromRecord } from "@outpost/core";
+import { loadConfig, memoryStorage, secretsFromRecord } from "@outpost/core";
 import { createSentinels, type RecordingUpstream, startRecordingUpstream } from "@outpost/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../src/index.js";
@@ -68,5 +68,48 @@ describe("PSK brute force", () => {
     const results = [];
     for (let i = 0; i < 20; i++) results.push((await send(NEIGHBOUR, secrets.PSK)).status);
     expect(new Set(results)).toEqual(new Set([200]));
+  });
+});
+
+describe("PSK failures from many addresses against a rate limit in memory storage", () => {
+  const secrets = createSentinels(["PSK", "TOKEN"]);
+  let upstream: RecordingUpstream;
+  let proxy: RunningServer;
+
+  beforeAll(async () => {
+    upstream = await startRecordingUpstream();
+    const config = loadConfig({
+      providers: [
+        {
+          file: "api.yaml",
+          text: `name: api\nbase_url: ${upstream.url}/api\nauth: {type: bearer_static, env: TOKEN}\nforwarding:\n  queue_timeout_ms: 0\n  rate_limits:\n    default:\n      - {capacity: 3, window_ms: 600000}\n`,
+        },
+      ],
+      hosts: { file: "hosts.yaml", text: `hosts:\n  - {id: agents, cidrs: ["127.0.1.0/24"], auth_token_env: PSK}\n` },
+      secrets: secretsFromRecord(secrets),
+    });
+    // A small bound, so the flood below is many times what the storage keeps.
+    proxy = await startServer({ config, port: 0, storage: memoryStorage({ maxEntries: 16 }) });
+  });
+  afterAll(async () => {
+    await proxy.close(1000);
+    await upstream.close();
+  });
+
+  it("one wrong key from each of 96 addresses does not push out the provider's limit: it still refuses", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 96; i++) {
+      // Each failure is a new bucket: one per source address.
+      const failed = await nodeRequest(proxy.port, { target: "/v1/items", from: `127.0.1.${100 + i}`, headers: [["X-Provider", "api"], ["X-Outpost-Auth", "guess"]] });
+      await new Response(failed.body).arrayBuffer();
+      expect(failed.status).toBe(401);
+      if (i % 8 === 0) {
+        const res = await nodeRequest(proxy.port, { target: "/v1/items", from: "127.0.1.1", headers: [["X-Provider", "api"], ["X-Outpost-Auth", secrets.PSK]] });
+        await new Response(res.body).arrayBuffer();
+        statuses.push(res.status);
+      }
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429, 429, 429, 429, 429, 429, 429, 429]);
+    expect(upstream.requests).toHaveLength(3);
   });
 });
