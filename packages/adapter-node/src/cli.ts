@@ -59,7 +59,7 @@ async function main(): Promise<number> {
   }
   if (config.providers.size === 0) process.stderr.write("outpost: warning: no provider is enabled\n");
   for (const warning of config.warnings) process.stderr.write(`outpost: warning: ${warning}\n`);
-  const store = createNodeStorage(options.redisUrl, options.redisPrefix, (message) => process.stderr.write(`outpost: ${message}\n`));
+  const store = await createNodeStorage(options.redisUrl, options.redisPrefix, (message) => process.stderr.write(`outpost: ${message}\n`));
   if (!(await store.ready(5_000))) process.stderr.write("outpost: warning: storage not reachable yet; starting anyway\n");
   const metrics = createOutpostMetrics({ processMetrics: true });
   const running = await startServer({ config, port: options.port, host: options.host, limits: options.limits, storage: store.storage, metrics });

@@ -1,6 +1,5 @@
 import { once } from "node:events";
 import { memoryStorage, type Storage } from "@outpost/core";
-import { createRedisClient, redisStorage } from "@outpost/storage-redis";
 
 export interface NodeStorage {
   readonly storage: Storage;
@@ -20,12 +19,14 @@ function describeRedis(redisUrl: string, keyPrefix: string): string {
 /**
  * Redis when a URL is given (DESIGN §2.3), else the embedded in-memory default. A Redis that is
  * down does not stop the proxy: deciding steps answer 503 until it returns, and the client
- * reconnects by itself.
+ * reconnects by itself. The Redis client is loaded only when used: ioredis and its dependencies
+ * hold about 7 MB of memory in a process that never talks to Redis.
  */
-export function createNodeStorage(redisUrl: string | undefined, keyPrefix = "outpost:", warn: (message: string) => void = () => {}): NodeStorage {
+export async function createNodeStorage(redisUrl: string | undefined, keyPrefix = "outpost:", warn: (message: string) => void = () => {}): Promise<NodeStorage> {
   if (!redisUrl) {
     return { storage: memoryStorage(), description: "memory", ready: async () => true, close: async () => {} };
   }
+  const { createRedisClient, redisStorage } = await import("@outpost/storage-redis");
   const client = createRedisClient(redisUrl);
   let down = false;
   client.on("error", (error: NodeJS.ErrnoException) => {

@@ -31,7 +31,7 @@ export async function runTokenCommand(
     refuse("outpost token writes to shared storage, and this configuration uses in-memory storage: a separate process cannot reach a running proxy's memory. Run the proxy with --redis URL (or REDIS_URL) and pass the same here.");
   }
   const key = (auth as { key: string }).key;
-  const { storage, ready, close } = createNodeStorage(redisUrl, redisPrefix);
+  const { storage, ready, close } = await createNodeStorage(redisUrl, redisPrefix);
   try {
     if (!(await ready(5_000))) refuse("cannot reach the shared storage (redis); nothing was changed");
     if (action === "clear") {

@@ -104,7 +104,7 @@ describe("PSK failures from many addresses against a rate limit in memory storag
       await new Response(failed.body).arrayBuffer();
       expect(failed.status).toBe(401);
       if (i % 8 === 0) {
-        const res = await nodeRequest(proxy.port, { target: "/v1/items", from: "127.0.1.1", headers: [["X-Provider", "api"], ["X-Outpost-Auth", secrets.PSK]] });
+        const res = await nodeRequest(proxy.port, { target: "/v1/items", from: "127.0.1.1", headers: [["X-Provider", "api"], ["X-Outpost-Auth", secrets.PSK as string]] });
         await new Response(res.body).arrayBuffer();
         statuses.push(res.status);
       }
