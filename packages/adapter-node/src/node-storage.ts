@@ -20,7 +20,7 @@ function describeRedis(redisUrl: string, keyPrefix: string): string {
  * Redis when a URL is given (DESIGN §2.3), else the embedded in-memory default. A Redis that is
  * down does not stop the proxy: deciding steps answer 503 until it returns, and the client
  * reconnects by itself. The Redis client is loaded only when used: ioredis and its dependencies
- * hold about 7 MB of memory in a process that never talks to Redis.
+ * held ~9.5 MB in a process that never talks to Redis (idle RSS of `outpost serve`, 82 → 73 MB).
  */
 export async function createNodeStorage(redisUrl: string | undefined, keyPrefix = "outpost:", warn: (message: string) => void = () => {}): Promise<NodeStorage> {
   if (!redisUrl) {

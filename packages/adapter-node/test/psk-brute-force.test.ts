@@ -11,19 +11,22 @@ import { nodeRequest } from "./support/node-harness.js";
 const ATTACKER = "127.0.0.21";
 const NEIGHBOUR = "127.0.0.22";
 
+/** `GET /v1/items` for provider `api` from a loopback address, with `psk` as X-Outpost-Auth. */
+async function sendTo(proxy: RunningServer, from: string, psk: string | undefined): Promise<{ status: number; retryAfter: string | null; code: string | undefined }> {
+  const headers: [string, string][] = [["X-Provider", "api"]];
+  if (psk !== undefined) headers.push(["X-Outpost-Auth", psk]);
+  const res = await nodeRequest(proxy.port, { target: "/v1/items", from, headers });
+  const text = await new Response(res.body).text();
+  const code = res.status >= 400 ? (JSON.parse(text) as { error: { code: string } }).error.code : undefined;
+  return { status: res.status, retryAfter: res.headers.get("retry-after"), code };
+}
+
 describe("PSK brute force", () => {
   const secrets = createSentinels(["PSK", "TOKEN"]);
   let upstream: RecordingUpstream;
   let proxy: RunningServer;
 
-  async function send(from: string, psk: string | undefined): Promise<{ status: number; retryAfter: string | null; code: string | undefined }> {
-    const headers: [string, string][] = [["X-Provider", "api"]];
-    if (psk !== undefined) headers.push(["X-Outpost-Auth", psk]);
-    const res = await nodeRequest(proxy.port, { target: "/v1/items", from, headers });
-    const text = await new Response(res.body).text();
-    const code = res.status >= 400 ? (JSON.parse(text) as { error: { code: string } }).error.code : undefined;
-    return { status: res.status, retryAfter: res.headers.get("retry-after"), code };
-  }
+  const send = (from: string, psk: string | undefined) => sendTo(proxy, from, psk);
 
   beforeAll(async () => {
     upstream = await startRecordingUpstream();
@@ -100,14 +103,8 @@ describe("PSK failures from many addresses against a rate limit in memory storag
     const statuses: number[] = [];
     for (let i = 0; i < 96; i++) {
       // Each failure is a new bucket: one per source address.
-      const failed = await nodeRequest(proxy.port, { target: "/v1/items", from: `127.0.1.${100 + i}`, headers: [["X-Provider", "api"], ["X-Outpost-Auth", "guess"]] });
-      await new Response(failed.body).arrayBuffer();
-      expect(failed.status).toBe(401);
-      if (i % 8 === 0) {
-        const res = await nodeRequest(proxy.port, { target: "/v1/items", from: "127.0.1.1", headers: [["X-Provider", "api"], ["X-Outpost-Auth", secrets.PSK as string]] });
-        await new Response(res.body).arrayBuffer();
-        statuses.push(res.status);
-      }
+      expect((await sendTo(proxy, `127.0.1.${100 + i}`, "guess")).status).toBe(401);
+      if (i % 8 === 0) statuses.push((await sendTo(proxy, "127.0.1.1", secrets.PSK)).status);
     }
     expect(statuses).toEqual([200, 200, 200, 429, 429, 429, 429, 429, 429, 429, 429, 429]);
     expect(upstream.requests).toHaveLength(3);

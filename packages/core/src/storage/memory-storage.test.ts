@@ -14,8 +14,8 @@ describe("memory storage bounds (invariant 8)", () => {
     await storage.takeTokens("b", window, now);
     expect((await storage.takeTokens("a", window, now)).ok).toBe(false); // two keys fit; "a" is used last
     await storage.takeTokens("c", window, now); // a third: "b", idle since, goes
-    expect(await storage.takeTokens("b", window, now)).toEqual({ ok: true });
-    expect((await storage.takeTokens("c", window, now)).ok).toBe(false); // "a" went for "b"
+    expect(await storage.takeTokens("b", window, now)).toEqual({ ok: true }); // full again; "a" goes for it
+    expect((await storage.takeTokens("c", window, now)).ok).toBe(false);
     expect(await storage.takeTokens("a", window, now)).toEqual({ ok: true });
   });
 
