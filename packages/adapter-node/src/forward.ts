@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { type Answer, type ErrorCode, type ForwardPlan, headerValue, SCRUB_BUFFER_BYTES, type Scrubber, type SealedAnswer } from "@outpost/core";
-import { errors } from "undici";
 import { BodyLimit } from "./body-limit.js";
 import { hasBody } from "./request-info.js";
 import { sendAnswer } from "./send-answer.js";
-import { isTimeout, type UpstreamClient, type UpstreamHandler } from "./upstream-client.js";
+import { errors, isTimeout, type UpstreamClient, type UpstreamHandler } from "./upstream-client.js";
 
 /** RFC 9110 §6.4.1: these final answers never carry content, whatever the upstream claims. */
 function isBodyless(method: string, status: number): boolean {
