@@ -1,14 +1,28 @@
 import type { GatewayEvent, GatewayObserver, MetricsSource } from "@outpost/core";
-import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
+import { createRequire } from "node:module";
+import type { Metric, Registry } from "prom-client";
 import { HotCounter, HotHistogram } from "./metric-series.js";
 
+// prom-client is loaded at the first scrape (or the first read of `registry`), not at start-up:
+// its 1.5 MB of live heap, which V8 lets grow ~4× before a full collection, would be paid by
+// every proxy, scraped or not (bench/, peak RSS). The instruments are Outpost's own
+// (metric-series.ts); prom-client only formats them.
+const require = createRequire(import.meta.url);
+const promClient = (): typeof import("prom-client") => require("prom-client");
+
 export interface OutpostMetricsOptions {
-  /** Also export Node's process metrics (CPU, memory, event-loop lag, GC). @default false */
+  /**
+   * Also export Node's process metrics (CPU, memory, event-loop lag, GC). They are collected from
+   * the first scrape on: the event-loop lag and GC histograms start then. @default false
+   */
   readonly processMetrics?: boolean;
 }
 
 export interface OutpostMetrics {
-  /** This instance's own registry (never prom-client's global one); add collectors to it freely. */
+  /**
+   * This instance's own registry (never prom-client's global one); add collectors to it freely.
+   * Created, with Outpost's instruments in it, when first read or scraped.
+   */
   readonly registry: Registry;
   /** The gateway's `onEvent`: turns gateway events into counters and histograms. */
   readonly observe: GatewayObserver;
@@ -29,71 +43,65 @@ const WAIT_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
  */
 const label = (value: string | undefined) => value ?? "";
 
-function instruments(registry: Registry) {
-  const registers = [registry];
+/** Every instrument, in exposition order; registered when a registry is first needed. */
+function instruments() {
   return {
-    // Observed on every request: the cheaper series of metric-series.ts.
     requests: new HotCounter({
       name: "outpost_requests_total",
       help: "Requests answered, by provider, host, status class and proxy error code",
       labelNames: ["provider", "host", "status_class", "code"],
-      registry,
     }),
     duration: new HotHistogram({
       name: "outpost_request_duration_seconds",
       help: "Time from request to the end of the answer",
       labelNames: ["provider", "status_class"],
       buckets: DURATION_BUCKETS,
-      registry,
     }),
     upstream: new HotHistogram({
       name: "outpost_upstream_duration_seconds",
       help: "Time until the upstream's response headers",
       labelNames: ["provider"],
       buckets: DURATION_BUCKETS,
-      registry,
     }),
-    waits: new Histogram({
+    waits: new HotHistogram({
       name: "outpost_rate_limit_wait_seconds",
       help: "Time requests waited for rate-limit tokens (count: requests that waited)",
-      labelNames: ["provider", "category", "outcome"] as const,
+      labelNames: ["provider", "category", "outcome"],
       buckets: WAIT_BUCKETS,
-      registers,
     }),
-    limited: new Counter({
+    limited: new HotCounter({
       name: "outpost_rate_limited_total",
       help: "429 answers: the proxy's own limits (PROXY_RATE_LIMITED) or an upstream's (PROXY_UPSTREAM_RATE_LIMITED)",
-      labelNames: ["provider", "category", "code"] as const,
-      registers,
+      labelNames: ["provider", "category", "code"],
     }),
-    hits: new Counter({
-      name: "outpost_cache_hits_total",
-      help: "Answers replayed from storage: response cache or idempotency",
-      labelNames: ["provider", "kind"] as const,
-      registers,
-    }),
-    misses: new HotCounter({ name: "outpost_cache_misses_total", help: "Cacheable requests not found in the response cache", labelNames: ["provider"], registry }),
-    mints: new Counter({
+    hits: new HotCounter({ name: "outpost_cache_hits_total", help: "Answers replayed from storage: response cache or idempotency", labelNames: ["provider", "kind"] }),
+    misses: new HotCounter({ name: "outpost_cache_misses_total", help: "Cacheable requests not found in the response cache", labelNames: ["provider"] }),
+    mints: new HotCounter({
       name: "outpost_token_mints_total",
       help: "Token endpoint calls by auth modules (oauth2 client credentials and plugins)",
-      labelNames: ["provider", "auth_type", "result"] as const,
-      registers,
+      labelNames: ["provider", "auth_type", "result"],
     }),
-    upstreamErrors: new Counter({
+    upstreamErrors: new HotCounter({
       name: "outpost_upstream_errors_total",
       help: "Upstreams that could not be reached (PROXY_UPSTREAM_ERROR) or did not answer in time (PROXY_UPSTREAM_TIMEOUT)",
-      labelNames: ["provider", "code"] as const,
-      registers,
+      labelNames: ["provider", "code"],
     }),
-    reloads: new Counter({ name: "outpost_config_reloads_total", help: "Configuration reloads, applied or refused", labelNames: ["result"] as const, registers }),
+    reloads: new HotCounter({ name: "outpost_config_reloads_total", help: "Configuration reloads, applied or refused", labelNames: ["result"] }),
   };
 }
 
 /** Prometheus metrics from gateway events, in a registry of their own (so instances and tests never collide). */
 export function createOutpostMetrics(options: OutpostMetricsOptions = {}): OutpostMetrics {
-  const registry = new Registry();
-  if (options.processMetrics) collectDefaultMetrics({ register: registry });
-  const m = instruments(registry);
+  const m = instruments();
+  let registry: Registry | undefined;
+  const ensureRegistry = (): Registry => {
+    if (registry) return registry;
+    const prom = promClient();
+    registry = new prom.Registry();
+    for (const instrument of Object.values(m)) registry.registerMetric(instrument as unknown as Metric);
+    if (options.processMetrics) prom.collectDefaultMetrics({ register: registry });
+    return registry;
+  };
   const observe = (event: GatewayEvent): void => {
     switch (event.type) {
       case "request": {
@@ -105,21 +113,26 @@ export function createOutpostMetrics(options: OutpostMetricsOptions = {}): Outpo
         return;
       }
       case "rate_limit_wait":
-        return m.waits.observe({ provider: event.provider, category: event.category, outcome: event.admitted ? "admitted" : "refused" }, event.waitedMs / 1000);
+        return m.waits.observe([event.provider, event.category, event.admitted ? "admitted" : "refused"], event.waitedMs / 1000);
       case "rate_limited":
-        return m.limited.inc({ provider: label(event.provider), category: label(event.category), code: event.code });
+        return m.limited.inc([label(event.provider), label(event.category), event.code]);
       case "cache_hit":
-        return m.hits.inc({ provider: label(event.provider), kind: event.kind });
+        return m.hits.inc([label(event.provider), event.kind]);
       case "token_mint":
-        return m.mints.inc({ provider: event.provider, auth_type: event.authType, result: event.ok ? "ok" : "error" });
+        return m.mints.inc([event.provider, event.authType, event.ok ? "ok" : "error"]);
       case "upstream_error":
-        return m.upstreamErrors.inc({ provider: label(event.provider), code: event.code });
+        return m.upstreamErrors.inc([label(event.provider), event.code]);
     }
   };
   return {
-    registry,
+    get registry() {
+      return ensureRegistry();
+    },
     observe,
-    answer: async () => ({ status: 200, headers: ["Content-Type", registry.contentType, "Cache-Control", "no-store"], body: await registry.metrics() }),
-    reloaded: (ok) => m.reloads.inc({ result: ok ? "applied" : "refused" }),
+    answer: async () => {
+      const scraped = ensureRegistry();
+      return { status: 200, headers: ["Content-Type", scraped.contentType, "Cache-Control", "no-store"], body: await scraped.metrics() };
+    },
+    reloaded: (ok) => m.reloads.inc([ok ? "applied" : "refused"]),
   };
 }

@@ -3,6 +3,8 @@
  * upstreams, then the exposition parsed with an independent Prometheus text parser. Counters must
  * match exactly; no path, query, address or secret may appear in it.
  */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import parsePrometheusTextFormat, { type ParsedFamily, type ParsedSample } from "parse-prometheus-text-format";
 import { register as globalRegistry } from "prom-client";
@@ -215,5 +217,33 @@ describe("GET /metrics: Prometheus counters match the requests sent", () => {
     } finally {
       await bare.close(1000);
     }
+  });
+});
+
+describe("prom-client is loaded by the first scrape, not at start-up", () => {
+  // A fresh Node process on the built package (vitest's own module graph already holds prom-client).
+  it("counts before it is loaded, then serves the counts and Node's process metrics", () => {
+    const dist = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+    const script = `
+      const { createRequire } = await import("node:module");
+      const { createOutpostMetrics } = await import(${JSON.stringify(dist)});
+      const loaded = () => Object.keys(createRequire(${JSON.stringify(dist)}).cache).some((k) => k.includes("/prom-client/"));
+      const metrics = createOutpostMetrics({ processMetrics: true });
+      metrics.observe({ type: "request", time: 0, requestId: "r", provider: "p", host: "h", statusClass: "2xx", durationMs: 12, upstreamMs: 10, cache: "BYPASS" });
+      metrics.observe({ type: "rate_limited", time: 0, requestId: "r", provider: "p", category: "c", code: "PROXY_RATE_LIMITED" });
+      metrics.reloaded(true);
+      const before = loaded();
+      const answer = await metrics.answer();
+      process.stdout.write(JSON.stringify({ before, after: loaded(), body: answer.body }));
+    `;
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 15_000 });
+    expect(run.stderr).toBe("");
+    const { before, after, body } = JSON.parse(run.stdout) as { before: boolean; after: boolean; body: string };
+    expect([before, after]).toEqual([false, true]);
+    const m = parsePrometheusTextFormat(body);
+    expect(value(m, "outpost_requests_total", { provider: "p", host: "h", status_class: "2xx", code: "" })).toBe(1);
+    expect(value(m, "outpost_rate_limited_total", { provider: "p", category: "c", code: "PROXY_RATE_LIMITED" })).toBe(1);
+    expect(value(m, "outpost_config_reloads_total", { result: "applied" })).toBe(1);
+    expect(m.map((f) => f.name)).toEqual(expect.arrayContaining(["process_cpu_user_seconds_total", "nodejs_eventloop_lag_seconds", "nodejs_heap_size_used_bytes"]));
   });
 });
