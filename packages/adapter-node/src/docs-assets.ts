@@ -80,30 +80,37 @@ function entry(contentType: string, body: Uint8Array, cacheControl: string): Doc
   };
 }
 
-/** Read once when the module loads (start-up), never per request. */
-function loadAssets(): ReadonlyMap<string, DocsAnswer> {
+/** Where swagger-ui-dist's files are, and one of them as bytes. */
+function distFile(name: string): Uint8Array {
   const dist = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
-  const file = (name: string) => new Uint8Array(readFileSync(join(dist, name)));
-  // Assets only change with the pinned package version; the page is cheap, so it is not cached.
-  const asset = "public, max-age=3600";
-  return new Map([
-    ["/docs", entry("text/html; charset=utf-8", TEXT.encode(HTML), "no-cache")],
-    ["/docs/swagger-ui.css", entry("text/css; charset=utf-8", file("swagger-ui.css"), asset)],
-    ["/docs/swagger-ui-bundle.js", entry("text/javascript; charset=utf-8", file("swagger-ui-bundle.js"), asset)],
-    ["/docs/swagger-initializer.js", entry("text/javascript; charset=utf-8", TEXT.encode(INITIALIZER), "no-cache")],
-  ]);
+  return new Uint8Array(readFileSync(join(dist, name)));
 }
 
-const ASSETS = loadAssets();
+// Assets only change with the pinned package version; the page is cheap, so it is not cached.
+const ASSET_CACHE = "public, max-age=3600";
+
+const SOURCES: Readonly<Record<string, () => DocsAnswer>> = {
+  "/docs": () => entry("text/html; charset=utf-8", TEXT.encode(HTML), "no-cache"),
+  "/docs/swagger-ui.css": () => entry("text/css; charset=utf-8", distFile("swagger-ui.css"), ASSET_CACHE),
+  "/docs/swagger-ui-bundle.js": () => entry("text/javascript; charset=utf-8", distFile("swagger-ui-bundle.js"), ASSET_CACHE),
+  "/docs/swagger-initializer.js": () => entry("text/javascript; charset=utf-8", TEXT.encode(INITIALIZER), "no-cache"),
+};
+
+/**
+ * Each asset is read at its first request, then kept, never read per request: the Swagger UI
+ * bundle is 1.6 MB that a proxy nobody browses should not hold.
+ */
+const loaded = new Map<string, DocsAnswer>();
 
 /** Every path this module answers, for routing and tests. */
-export const DOCS_PATHS: readonly string[] = [...ASSETS.keys()];
+export const DOCS_PATHS: readonly string[] = Object.keys(SOURCES);
 
 /**
  * The answer for a `/docs` path (query string already removed), or undefined for any other path.
  * Headers are copied per call so a caller may append to them; the body is shared and read-only.
  */
 export function docsAnswer(pathname: string): DocsAnswer | undefined {
-  const found = ASSETS.get(pathname);
+  let found = loaded.get(pathname);
+  if (found === undefined && Object.hasOwn(SOURCES, pathname)) loaded.set(pathname, (found = (SOURCES[pathname] as () => DocsAnswer)()));
   return found && { status: found.status, headers: [...found.headers], body: found.body };
 }
