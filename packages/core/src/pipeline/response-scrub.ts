@@ -84,17 +84,20 @@ export function scrubbedFraming(
   if (!(length <= SCRUB_BUFFER_BYTES)) {
     return { headers: withCount(withoutContentLength(relayed).concat(trailer), headerRedactions), scrubber: createScrubber(patterns), seal: undefined };
   }
+  const headers = withCount(relayed.concat(trailer), headerRedactions);
   const seal = (body: Uint8Array): SealedAnswer => {
     const scrubber = createScrubber(patterns);
     const head = scrubber.push(body);
     const tail = scrubber.flush();
-    // Nothing replaced: the bytes are the upstream's, so they go as they came, not as a copy (a
-    // copy per answer is memory held until the next collection, bench/: the echo's peak RSS).
+    // Nothing replaced (nearly every answer): the bytes go as they came, not as a copy (a copy per
+    // answer is memory held until the next collection, bench/: the echo's peak RSS), under the
+    // headers already built, whose Content-Length the body matches.
+    if (scrubber.replacements === 0 && String(body.byteLength) === declared) return { headers, body };
     const out = scrubber.replacements === 0 ? body : tail.byteLength === 0 ? head : concatBytes([head, tail], head.byteLength + tail.byteLength);
-    const headers = withoutContentLength(relayed);
-    headers.push("Content-Length", String(out.byteLength));
-    for (const line of trailer) headers.push(line);
-    return { headers: withCount(headers, headerRedactions + scrubber.replacements), body: out };
+    const resized = withoutContentLength(relayed);
+    resized.push("Content-Length", String(out.byteLength));
+    for (const line of trailer) resized.push(line);
+    return { headers: withCount(resized, headerRedactions + scrubber.replacements), body: out };
   };
-  return { headers: withCount(relayed.concat(trailer), headerRedactions), scrubber: undefined, seal };
+  return { headers, scrubber: undefined, seal };
 }
