@@ -80,10 +80,12 @@ function entry(contentType: string, body: Uint8Array, cacheControl: string): Doc
   };
 }
 
-/** Where swagger-ui-dist's files are, and one of them as bytes. */
+// Resolved at start-up, so a missing swagger-ui-dist stops the proxy then, not at a first /docs.
+const DIST = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
+
+/** One of swagger-ui-dist's files, as bytes. */
 function distFile(name: string): Uint8Array {
-  const dist = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
-  return new Uint8Array(readFileSync(join(dist, name)));
+  return new Uint8Array(readFileSync(join(DIST, name)));
 }
 
 // Assets only change with the pinned package version; the page is cheap, so it is not cached.

@@ -19,6 +19,9 @@ interface Series {
 /** Series found by walking one map level per label value: no key string is built per observation. */
 type Level = Map<string, Level | Series>;
 
+/** One value per label name, in the same order: the arity is checked where an instrument is used. */
+export type LabelValues<N extends readonly string[]> = { readonly [K in keyof N]: string };
+
 abstract class HotMetric {
   readonly aggregator = "sum" as const;
   readonly collect = undefined;
@@ -60,15 +63,15 @@ abstract class HotMetric {
   }
 }
 
-export class HotCounter extends HotMetric {
+export class HotCounter<const N extends readonly string[] = readonly string[]> extends HotMetric {
   readonly type = "counter" as const;
 
-  constructor(options: { name: string; help: string; labelNames: readonly string[]; registry?: Registry }) {
+  constructor(options: { name: string; help: string; labelNames: N; registry?: Registry }) {
     super(options.name, options.help, options.labelNames, 0, options.registry);
   }
 
   /** Label values in `labelNames` order. */
-  inc(values: readonly string[]): void {
+  inc(values: LabelValues<N>): void {
     this.seriesOf(values).count += 1;
   }
 
@@ -78,17 +81,17 @@ export class HotCounter extends HotMetric {
   }
 }
 
-export class HotHistogram extends HotMetric {
+export class HotHistogram<const N extends readonly string[] = readonly string[]> extends HotMetric {
   readonly type = "histogram" as const;
   private readonly bounds: readonly number[];
 
-  constructor(options: { name: string; help: string; labelNames: readonly string[]; buckets: readonly number[]; registry?: Registry }) {
+  constructor(options: { name: string; help: string; labelNames: N; buckets: readonly number[]; registry?: Registry }) {
     super(options.name, options.help, options.labelNames, options.buckets.length + 1, options.registry);
     this.bounds = options.buckets;
   }
 
   /** Label values in `labelNames` order. */
-  observe(values: readonly string[], value: number): void {
+  observe(values: LabelValues<N>, value: number): void {
     const series = this.seriesOf(values);
     let slot = 0;
     while (slot < this.bounds.length && value > (this.bounds[slot] as number)) slot++;

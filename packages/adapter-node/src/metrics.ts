@@ -98,8 +98,9 @@ export function createOutpostMetrics(options: OutpostMetricsOptions = {}): Outpo
     if (registry) return registry;
     const prom = promClient();
     registry = new prom.Registry();
-    for (const instrument of Object.values(m)) registry.registerMetric(instrument as unknown as Metric);
+    // Process metrics first, as before they were loaded lazily: the exposition order is unchanged.
     if (options.processMetrics) prom.collectDefaultMetrics({ register: registry });
+    for (const instrument of Object.values(m)) registry.registerMetric(instrument as unknown as Metric);
     return registry;
   };
   const observe = (event: GatewayEvent): void => {

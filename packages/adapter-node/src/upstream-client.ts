@@ -8,7 +8,8 @@ import type * as Undici from "undici";
 // (bench/, 4 KiB POST echo). undici has no exports map: these are files of the pinned version,
 // and the tests exercise both on every run.
 const require = createRequire(import.meta.url);
-const Agent: typeof Undici.Agent = require("undici/lib/dispatcher/agent.js");
+// Typed as what this file uses: the index is what adds `request`, `stream` and friends to it.
+const Agent: new (options: Undici.Agent.Options) => Pick<Undici.Agent, "dispatch" | "close"> = require("undici/lib/dispatcher/agent.js");
 export const errors: typeof Undici.errors = require("undici/lib/core/errors.js");
 
 export interface UpstreamRequest {
