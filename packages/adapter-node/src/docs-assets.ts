@@ -112,7 +112,8 @@ export const DOCS_PATHS: readonly string[] = Object.keys(SOURCES);
  * Headers are copied per call so a caller may append to them; the body is shared and read-only.
  */
 export function docsAnswer(pathname: string): DocsAnswer | undefined {
+  if (!Object.hasOwn(SOURCES, pathname)) return undefined;
   let found = loaded.get(pathname);
-  if (found === undefined && Object.hasOwn(SOURCES, pathname)) loaded.set(pathname, (found = (SOURCES[pathname] as () => DocsAnswer)()));
-  return found && { status: found.status, headers: [...found.headers], body: found.body };
+  if (found === undefined) loaded.set(pathname, (found = (SOURCES[pathname] as () => DocsAnswer)()));
+  return { status: found.status, headers: [...found.headers], body: found.body };
 }
