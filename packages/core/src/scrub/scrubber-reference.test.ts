@@ -87,6 +87,44 @@ describe("createScrubber: leftmost-longest", () => {
     );
   });
 
+  it("matches the reference on long bodies: four skip chains per block, several blocks per chunk", () => {
+    // Bodies of 2–50 KB (a block of starts is 16 Ki, four chains from 1 Ki starts) with pattern
+    // pieces, whole or cut short, planted at random offsets (windowCandidates' own test covers
+    // every start at the slice edges).
+    const alphabet = "abcdefgh";
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: fc.constantFrom(...alphabet), minLength: 6, maxLength: 24 }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 2_000, max: 50_000 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat()), { maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        (patterns, length, plants, cuts, seed) => {
+          const text = new Uint8Array(length);
+          let x = seed;
+          for (let i = 0; i < length; i++) {
+            x = (Math.imul(x, 1103515245) + 12345) & 0x7fffffff;
+            text[i] = "ijklmnopqrstuvwxyz0123456789abcdefgh".charCodeAt((x >>> 8) % 36);
+          }
+          for (const [at, which, cut] of plants) {
+            const piece = enc.encode(patterns[which % patterns.length]!);
+            text.set(piece.subarray(0, piece.length - (cut % 3 === 0 ? 1 : 0)), at % (length - piece.length + 1));
+          }
+          const expected = reference(text, patterns);
+          const compiled = compilePatterns(patterns);
+          expect(compiled.window).toBeGreaterThanOrEqual(6);
+          const whole = runChunks(compiled, [text]);
+          expect(whole.bytes).toEqual(expected.bytes);
+          expect(whole.replacements).toBe(expected.replacements);
+          const chunked = runChunks(compiled, split(text, cuts));
+          expect(chunked.bytes).toEqual(expected.bytes);
+          expect(chunked.replacements).toBe(expected.replacements);
+        },
+      ),
+      { seed: 42, numRuns: 30 },
+    );
+  }, 60_000);
+
   it("matches the reference on arbitrary bytes", () => {
     const bytesArb = fc.uint8Array({ maxLength: 4 }).map((a) => a.map((b) => b & 3));
     fc.assert(

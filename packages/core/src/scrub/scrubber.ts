@@ -23,6 +23,7 @@
 
 import { concatBytes } from "../internal/bytes.js";
 import { CompiledPatterns, compilePatterns } from "./pattern-automaton.js";
+import { windowCandidates } from "./window-candidates.js";
 
 export { CompiledPatterns, compilePatterns };
 
@@ -36,6 +37,14 @@ const EMPTY = new Uint8Array(0);
  */
 export const SAME_LENGTH = Symbol("same-length");
 const MASK_BYTE = 0x2a;
+
+/**
+ * Starts examined per {@link windowCandidates} call (a block): bounds the candidate buffer (64 KiB,
+ * shared by every scrubber: a scan never yields) when a body is full of near-misses. Unsigned:
+ * a chunk may be up to 4 GiB.
+ */
+const CANDIDATE_BLOCK = 16 * 1024;
+let candidates: Uint32Array | undefined;
 
 /** The default replacement text. */
 export const DEFAULT_REPLACEMENT = "[REDACTED]";
@@ -178,34 +187,50 @@ class StreamScrubber implements Scrubber {
     let candStart = this.#candStart;
     let candEnd = this.#candEnd;
     let p = T; // next position to scan
+    // The block of starts [coverFrom, coverTo) of this chunk: those that may begin a pattern are
+    // candidates[0, count), ascending; `next` is the first not yet passed.
+    let coverFrom = 0;
+    let coverTo = 0;
+    let count = 0;
+    let next = 0;
 
     for (;;) {
       let ripe = false;
       while (p < N) {
         if (candStart < 0 && p >= T) {
-          // Hot loop: no candidate, scanning the new chunk. One lookup and one compare per byte.
+          // Hot loop: no candidate, scanning the new chunk. At the root, a jump to the next start
+          // that may begin a pattern; elsewhere one lookup and one compare per byte.
           let q = p - T;
           const end = chunk.length;
+          const lastStart = end - window; // the last start whose whole window is in the chunk
           while (q < end) {
-            if (row === 0 && window !== 0 && end - q >= window) {
+            if (row === 0 && window !== 0 && q <= lastStart) {
               // At the root nothing is pending, so only matches starting at q or later remain:
-              // skip to the first window that may begin one (every pattern is at least `window`
-              // long, so a start whose window shows no pattern prefix starts no match). The
-              // automaton resumes from the root there, which is exact for the same reason.
-              let last = q + window - 1;
-              while (last < end) {
-                const s = shift[(chunk[last - 1]! << 8) | chunk[last]!]!;
-                if (s === 0) break;
-                last += s;
+              // skip to the next start whose window may begin one (every pattern is at least
+              // `window` long, so a start whose window shows no pattern prefix starts no match).
+              // The automaton resumes from the root there, which is exact for the same reason.
+              if (q < coverFrom || q >= coverTo) {
+                coverFrom = q;
+                coverTo = Math.min(q + CANDIDATE_BLOCK, lastStart + 1);
+                candidates ??= new Uint32Array(CANDIDATE_BLOCK);
+                count = windowCandidates(chunk, coverFrom, coverTo, window, shift, candidates);
+                next = 0;
               }
-              q = last - window + 1;
-              if (q >= end) break;
+              const found = candidates as Uint32Array;
+              while (next > 0 && found[next - 1]! >= q) next--;
+              while (next < count && found[next]! < q) next++;
+              if (next < count) q = found[next]!;
+              else {
+                // No start left in this block may begin a pattern: on to the next block, or to the
+                // last few starts, whose windows run past the chunk (the automaton steps those).
+                q = coverTo;
+                continue;
+              }
             }
             row = delta[row + classOf[chunk[q]!]!]!;
             if (row >= firstMatchRow) break;
             q++;
           }
-          if (q > end) q = end;
           if (q === end) {
             p = N;
             break;
