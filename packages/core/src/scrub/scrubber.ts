@@ -23,7 +23,7 @@
 
 import { concatBytes } from "../internal/bytes.js";
 import { CompiledPatterns, compilePatterns } from "./pattern-automaton.js";
-import { windowCandidates } from "./window-candidates.js";
+import { CandidateStarts } from "./window-candidates.js";
 
 export { CompiledPatterns, compilePatterns };
 
@@ -38,13 +38,8 @@ const EMPTY = new Uint8Array(0);
 export const SAME_LENGTH = Symbol("same-length");
 const MASK_BYTE = 0x2a;
 
-/**
- * Starts examined per {@link windowCandidates} call (a block): bounds the candidate buffer (64 KiB,
- * shared by every scrubber: a scan never yields) when a body is full of near-misses. Unsigned:
- * a chunk may be up to 4 GiB.
- */
-const CANDIDATE_BLOCK = 16 * 1024;
-let candidates: Uint32Array | undefined;
+/** Shared by every scrubber: `#scan` never yields, and resets it for its chunk. */
+const candidateStarts = new CandidateStarts();
 
 /** The default replacement text. */
 export const DEFAULT_REPLACEMENT = "[REDACTED]";
@@ -187,12 +182,7 @@ class StreamScrubber implements Scrubber {
     let candStart = this.#candStart;
     let candEnd = this.#candEnd;
     let p = T; // next position to scan
-    // The block of starts [coverFrom, coverTo) of this chunk: those that may begin a pattern are
-    // candidates[0, count), ascending; `next` is the first not yet passed.
-    let coverFrom = 0;
-    let coverTo = 0;
-    let count = 0;
-    let next = 0;
+    candidateStarts.reset();
 
     for (;;) {
       let ripe = false;
@@ -209,23 +199,8 @@ class StreamScrubber implements Scrubber {
               // skip to the next start whose window may begin one (every pattern is at least
               // `window` long, so a start whose window shows no pattern prefix starts no match).
               // The automaton resumes from the root there, which is exact for the same reason.
-              if (q < coverFrom || q >= coverTo) {
-                coverFrom = q;
-                coverTo = Math.min(q + CANDIDATE_BLOCK, lastStart + 1);
-                candidates ??= new Uint32Array(CANDIDATE_BLOCK);
-                count = windowCandidates(chunk, coverFrom, coverTo, window, shift, candidates);
-                next = 0;
-              }
-              const found = candidates as Uint32Array;
-              while (next > 0 && found[next - 1]! >= q) next--;
-              while (next < count && found[next]! < q) next++;
-              if (next < count) q = found[next]!;
-              else {
-                // No start left in this block may begin a pattern: on to the next block, or to the
-                // last few starts, whose windows run past the chunk (the automaton steps those).
-                q = coverTo;
-                continue;
-              }
+              // Past the last start whose window fits, the automaton steps the chunk's tail.
+              q = candidateStarts.from(chunk, window, shift, q);
             }
             row = delta[row + classOf[chunk[q]!]!]!;
             if (row >= firstMatchRow) break;

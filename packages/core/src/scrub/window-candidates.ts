@@ -1,11 +1,66 @@
 /**
- * The scrubber's skip step over a block of a chunk: where a secret could start.
+ * The scrubber's skip step: where in a chunk a secret could start.
  *
  * @module
  */
 
 /** Below this many starts per chain, four chains cost more to set up than they save. */
 const MIN_CHAIN_STARTS = 256;
+
+/**
+ * Starts examined per {@link windowCandidates} call (a block): bounds the candidate buffer
+ * (64 KiB) when a body is full of near-misses. Unsigned entries: a chunk may be up to 4 GiB.
+ */
+const BLOCK = 16 * 1024;
+
+/**
+ * The starts of one chunk that may begin a pattern, found a block at a time as the scan reaches
+ * them. One serves every scrubber: a scan runs to the end of its chunk without yielding, and
+ * calls {@link reset} first. It keeps no reference to the chunk.
+ */
+export class CandidateStarts {
+  #buffer: Uint32Array | undefined;
+  /** The block of starts [from, to): those that may begin a pattern are buffer[0, count), ascending. */
+  #from = 0;
+  #to = 0;
+  #count = 0;
+  /** The first candidate not yet passed. */
+  #next = 0;
+
+  /** Forgets the block: the next {@link from} is for another chunk. */
+  reset(): void {
+    this.#from = 0;
+    this.#to = 0;
+  }
+
+  /**
+   * The first start at or after `q` in `chunk` that may begin a pattern, or `chunk.length −
+   * window + 1` when none of the starts whose window lies wholly in the chunk does (the caller
+   * steps the rest). `window` and `shift` as in {@link windowCandidates}; the same chunk, window
+   * and shift on every call until {@link reset}.
+   */
+  from(chunk: Uint8Array, window: number, shift: Uint8Array, q: number): number {
+    const lastStart = chunk.length - window;
+    while (q <= lastStart) {
+      if (q < this.#from || q >= this.#to) {
+        this.#from = q;
+        this.#to = Math.min(q + BLOCK, lastStart + 1);
+        this.#buffer ??= new Uint32Array(BLOCK);
+        this.#count = windowCandidates(chunk, q, this.#to, window, shift, this.#buffer);
+        this.#next = 0;
+      }
+      const found = this.#buffer as Uint32Array;
+      // The scan only moves forward while it is at the root, but a replacement restarts it just
+      // after the match: step back over candidates it has not reached yet (a missed candidate
+      // would be a missed secret; the step is one comparison when there is nothing to undo).
+      while (this.#next > 0 && found[this.#next - 1]! >= q) this.#next--;
+      while (this.#next < this.#count && found[this.#next]! < q) this.#next++;
+      if (this.#next < this.#count) return found[this.#next]!;
+      q = this.#to; // none left in this block: on to the next
+    }
+    return q;
+  }
+}
 
 /**
  * Writes to `out`, in ascending order, every start position in `[from, to)` whose `window`-byte
